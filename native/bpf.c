@@ -1,0 +1,448 @@
+/*
+ * tsbpf native shim: the system calls Node lacks, and nothing else.
+ *
+ * Every function takes positional primitives and byte buffers prepared in TypeScript.
+ * No struct layouts, no retries, no policy live here. A failed call throws an Error with
+ * `errno`, `code` (the errno name) and `syscall`, except `bpfRet`, which returns -errno so
+ * hot paths (a lookup miss, the end of key iteration) pay for no exception.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <linux/perf_event.h>
+#include <node_api.h>
+#include <uv.h>
+
+#define CHECK(env, call)                                                        \
+  do {                                                                          \
+    if ((call) != napi_ok) {                                                    \
+      napi_throw_error((env), "EINTERNAL", "tsbpf native: " #call " failed");    \
+      return NULL;                                                              \
+    }                                                                           \
+  } while (0)
+
+static napi_value throw_errno(napi_env env, const char *syscall_name, int err) {
+  const char *name = strerrorname_np(err);
+  char msg[256];
+  snprintf(msg, sizeof msg, "%s: %s (%s)", syscall_name, name ? name : "E?", strerror(err));
+  napi_value message, error, v;
+  napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &message);
+  napi_create_error(env, NULL, message, &error);
+  napi_create_int32(env, err, &v);
+  napi_set_named_property(env, error, "errno", v);
+  napi_create_string_utf8(env, name ? name : "E?", NAPI_AUTO_LENGTH, &v);
+  napi_set_named_property(env, error, "code", v);
+  napi_create_string_utf8(env, syscall_name, NAPI_AUTO_LENGTH, &v);
+  napi_set_named_property(env, error, "syscall", v);
+  napi_throw(env, error);
+  return NULL;
+}
+
+static int get_bytes(napi_env env, napi_value v, uint8_t **data, size_t *len) {
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok) return -1;
+  if (t == napi_null || t == napi_undefined) {
+    *data = NULL;
+    *len = 0;
+    return 0;
+  }
+  bool is_ta = false;
+  napi_is_typedarray(env, v, &is_ta);
+  if (is_ta) {
+    napi_typedarray_type tt;
+    size_t n;
+    void *p;
+    if (napi_get_typedarray_info(env, v, &tt, &n, &p, NULL, NULL) != napi_ok) return -1;
+    if (tt != napi_uint8_array) return -1;
+    *data = p;
+    *len = n;
+    return 0;
+  }
+  bool is_ab = false;
+  napi_is_arraybuffer(env, v, &is_ab);
+  if (is_ab) {
+    void *p;
+    size_t n;
+    if (napi_get_arraybuffer_info(env, v, &p, &n) != napi_ok) return -1;
+    *data = p;
+    *len = n;
+    return 0;
+  }
+  return -1;
+}
+
+#define GET_BYTES(env, v, data, len)                                           \
+  do {                                                                          \
+    if (get_bytes((env), (v), (data), (len)) != 0) {                            \
+      napi_throw_type_error((env), NULL, "expected a Uint8Array");              \
+      return NULL;                                                              \
+    }                                                                           \
+  } while (0)
+
+/* Writes each buffer's address into attr at its offset: ptrs = [off, buf, off, buf, ...]. */
+static int patch_pointers(napi_env env, napi_value ptrs, uint8_t *attr, size_t attr_len) {
+  napi_valuetype t;
+  napi_typeof(env, ptrs, &t);
+  if (t == napi_undefined || t == napi_null) return 0;
+  uint32_t n;
+  if (napi_get_array_length(env, ptrs, &n) != napi_ok || n % 2 != 0) return -1;
+  for (uint32_t i = 0; i < n; i += 2) {
+    napi_value off_v, buf_v;
+    uint32_t off;
+    uint8_t *p;
+    size_t len;
+    napi_get_element(env, ptrs, i, &off_v);
+    napi_get_element(env, ptrs, i + 1, &buf_v);
+    if (napi_get_value_uint32(env, off_v, &off) != napi_ok) return -1;
+    if (get_bytes(env, buf_v, &p, &len) != 0) return -1;
+    if ((size_t)off + 8 > attr_len) return -1;
+    uint64_t addr = (uint64_t)(uintptr_t)p;
+    memcpy(attr + off, &addr, 8);
+  }
+  return 0;
+}
+
+static long sys_bpf(int cmd, uint8_t *attr, size_t len) {
+  return syscall(__NR_bpf, cmd, attr, (unsigned int)len);
+}
+
+/* bpf(cmd, attr, ptrs?) -> result; throws on failure. */
+static napi_value js_bpf(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t cmd;
+  uint8_t *attr;
+  size_t len;
+  CHECK(env, napi_get_value_int32(env, argv[0], &cmd));
+  GET_BYTES(env, argv[1], &attr, &len);
+  if (argc > 2 && patch_pointers(env, argv[2], attr, len) != 0) {
+    napi_throw_type_error(env, NULL, "bpf: bad pointer list");
+    return NULL;
+  }
+  long r = sys_bpf(cmd, attr, len);
+  if (r < 0) return throw_errno(env, "bpf", errno);
+  napi_value out;
+  CHECK(env, napi_create_int64(env, r, &out));
+  return out;
+}
+
+/* bpfRet(cmd, attr) -> result, or -errno; never throws for a kernel error. */
+static napi_value js_bpf_ret(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t cmd;
+  uint8_t *attr;
+  size_t len;
+  CHECK(env, napi_get_value_int32(env, argv[0], &cmd));
+  GET_BYTES(env, argv[1], &attr, &len);
+  long r = sys_bpf(cmd, attr, len);
+  napi_value out;
+  CHECK(env, napi_create_int32(env, r < 0 ? -errno : (int32_t)r, &out));
+  return out;
+}
+
+/* addressOf(buf) -> bigint. The buffer's memory stays put while the buffer is alive. */
+static napi_value js_address_of(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  uint8_t *p;
+  size_t len;
+  GET_BYTES(env, argv[0], &p, &len);
+  napi_value out;
+  CHECK(env, napi_create_bigint_uint64(env, (uint64_t)(uintptr_t)p, &out));
+  return out;
+}
+
+static napi_value js_close(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd;
+  CHECK(env, napi_get_value_int32(env, argv[0], &fd));
+  if (close(fd) < 0) return throw_errno(env, "close", errno);
+  return NULL;
+}
+
+/* perfEventOpen(attr, pid, cpu, groupFd, flags, ptrs?) -> fd. */
+static napi_value js_perf_event_open(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  uint8_t *attr;
+  size_t len;
+  int32_t pid, cpu, group;
+  uint32_t flags;
+  GET_BYTES(env, argv[0], &attr, &len);
+  CHECK(env, napi_get_value_int32(env, argv[1], &pid));
+  CHECK(env, napi_get_value_int32(env, argv[2], &cpu));
+  CHECK(env, napi_get_value_int32(env, argv[3], &group));
+  CHECK(env, napi_get_value_uint32(env, argv[4], &flags));
+  if (argc > 5 && patch_pointers(env, argv[5], attr, len) != 0) {
+    napi_throw_type_error(env, NULL, "perf_event_open: bad pointer list");
+    return NULL;
+  }
+  long r = syscall(__NR_perf_event_open, attr, pid, cpu, group, (unsigned long)flags);
+  if (r < 0) return throw_errno(env, "perf_event_open", errno);
+  napi_value out;
+  CHECK(env, napi_create_int32(env, (int32_t)r, &out));
+  return out;
+}
+
+/* ioctl(fd, request, arg) where arg is a number or a Uint8Array passed by address. */
+static napi_value js_ioctl(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd;
+  int64_t req;
+  CHECK(env, napi_get_value_int32(env, argv[0], &fd));
+  CHECK(env, napi_get_value_int64(env, argv[1], &req));
+  unsigned long arg = 0;
+  napi_valuetype t = napi_undefined;
+  if (argc > 2) napi_typeof(env, argv[2], &t);
+  if (t == napi_number) {
+    int64_t v;
+    CHECK(env, napi_get_value_int64(env, argv[2], &v));
+    arg = (unsigned long)v;
+  } else if (t != napi_undefined) {
+    uint8_t *p;
+    size_t len;
+    GET_BYTES(env, argv[2], &p, &len);
+    arg = (unsigned long)(uintptr_t)p;
+  }
+  int r = ioctl(fd, (unsigned long)req, arg);
+  if (r < 0) return throw_errno(env, "ioctl", errno);
+  napi_value out;
+  CHECK(env, napi_create_int32(env, r, &out));
+  return out;
+}
+
+/* socket(domain, type, protocol) -> fd. */
+static napi_value js_socket(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t d, ty, p;
+  CHECK(env, napi_get_value_int32(env, argv[0], &d));
+  CHECK(env, napi_get_value_int32(env, argv[1], &ty));
+  CHECK(env, napi_get_value_int32(env, argv[2], &p));
+  int r = socket(d, ty, p);
+  if (r < 0) return throw_errno(env, "socket", errno);
+  napi_value out;
+  CHECK(env, napi_create_int32(env, r, &out));
+  return out;
+}
+
+/* setsockopt(fd, level, name, value) with value as bytes. */
+static napi_value js_setsockopt(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd, level, name;
+  uint8_t *p;
+  size_t len;
+  CHECK(env, napi_get_value_int32(env, argv[0], &fd));
+  CHECK(env, napi_get_value_int32(env, argv[1], &level));
+  CHECK(env, napi_get_value_int32(env, argv[2], &name));
+  GET_BYTES(env, argv[3], &p, &len);
+  if (setsockopt(fd, level, name, p, (socklen_t)len) < 0) return throw_errno(env, "setsockopt", errno);
+  return NULL;
+}
+
+typedef struct {
+  void *addr;
+  size_t len;
+  int mapped;
+} mapping_t;
+
+static void mapping_finalize(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)data;
+  mapping_t *m = hint;
+  if (m->mapped) munmap(m->addr, m->len);
+  free(m);
+}
+
+/* mmap(fd, length, prot, flags, offset) -> ArrayBuffer over the mapping, unmapped by munmap or GC. */
+static napi_value js_mmap(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd, prot, flags;
+  int64_t len, off;
+  CHECK(env, napi_get_value_int32(env, argv[0], &fd));
+  CHECK(env, napi_get_value_int64(env, argv[1], &len));
+  CHECK(env, napi_get_value_int32(env, argv[2], &prot));
+  CHECK(env, napi_get_value_int32(env, argv[3], &flags));
+  CHECK(env, napi_get_value_int64(env, argv[4], &off));
+  void *p = mmap(NULL, (size_t)len, prot, flags, fd, (off_t)off);
+  if (p == MAP_FAILED) return throw_errno(env, "mmap", errno);
+  mapping_t *m = malloc(sizeof *m);
+  if (!m) {
+    munmap(p, (size_t)len);
+    return throw_errno(env, "mmap", ENOMEM);
+  }
+  m->addr = p;
+  m->len = (size_t)len;
+  m->mapped = 1;
+  napi_value ab;
+  if (napi_create_external_arraybuffer(env, p, (size_t)len, mapping_finalize, m, &ab) != napi_ok) {
+    munmap(p, (size_t)len);
+    free(m);
+    napi_throw_error(env, "EINTERNAL", "mmap: cannot create external ArrayBuffer");
+    return NULL;
+  }
+  /* Keep the record so munmap() can find it through the buffer's address. */
+  napi_value ext;
+  CHECK(env, napi_create_external(env, m, NULL, NULL, &ext));
+  CHECK(env, napi_set_named_property(env, ab, "__mapping", ext));
+  return ab;
+}
+
+/* munmap(arrayBuffer): unmaps now and detaches the buffer so it cannot be touched again. */
+static napi_value js_munmap(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  napi_value ext;
+  CHECK(env, napi_get_named_property(env, argv[0], "__mapping", &ext));
+  napi_valuetype t;
+  napi_typeof(env, ext, &t);
+  if (t != napi_external) {
+    napi_throw_type_error(env, NULL, "munmap: not a mapping made by mmap()");
+    return NULL;
+  }
+  mapping_t *m;
+  CHECK(env, napi_get_value_external(env, ext, (void **)&m));
+  if (m->mapped) {
+    m->mapped = 0;
+    CHECK(env, napi_detach_arraybuffer(env, argv[0]));
+    if (munmap(m->addr, m->len) < 0) return throw_errno(env, "munmap", errno);
+  }
+  return NULL;
+}
+
+typedef struct {
+  uv_poll_t handle;
+  napi_env env;
+  napi_ref callback;
+  napi_async_context async;
+  int closing;
+} poller_t;
+
+static void poll_cb(uv_poll_t *h, int status, int events) {
+  poller_t *p = (poller_t *)h;
+  if (p->closing) return;
+  napi_env env = p->env;
+  napi_handle_scope scope;
+  napi_open_handle_scope(env, &scope);
+  napi_value cb, recv, argv[2], result;
+  napi_get_reference_value(env, p->callback, &cb);
+  napi_get_undefined(env, &recv);
+  napi_create_int32(env, status, &argv[0]);
+  napi_create_int32(env, events, &argv[1]);
+  napi_make_callback(env, p->async, recv, cb, 2, argv, &result);
+  napi_close_handle_scope(env, scope);
+}
+
+static void poll_closed(uv_handle_t *h) {
+  poller_t *p = (poller_t *)h;
+  free(p);
+}
+
+/* pollStart(fd, callback(status, events)) -> handle: calls back each time fd is readable. */
+static napi_value js_poll_start(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd;
+  CHECK(env, napi_get_value_int32(env, argv[0], &fd));
+  uv_loop_t *loop;
+  CHECK(env, napi_get_uv_event_loop(env, &loop));
+  poller_t *p = calloc(1, sizeof *p);
+  if (!p) return throw_errno(env, "uv_poll_init", ENOMEM);
+  int r = uv_poll_init(loop, &p->handle, fd);
+  if (r < 0) {
+    free(p);
+    return throw_errno(env, "uv_poll_init", -r);
+  }
+  p->env = env;
+  napi_value name;
+  napi_create_string_utf8(env, "tsbpf.poll", NAPI_AUTO_LENGTH, &name);
+  napi_async_init(env, NULL, name, &p->async);
+  napi_create_reference(env, argv[1], 1, &p->callback);
+  r = uv_poll_start(&p->handle, UV_READABLE, poll_cb);
+  if (r < 0) {
+    napi_delete_reference(env, p->callback);
+    napi_async_destroy(env, p->async);
+    p->closing = 1;
+    uv_close((uv_handle_t *)&p->handle, poll_closed);
+    return throw_errno(env, "uv_poll_start", -r);
+  }
+  napi_value ext;
+  CHECK(env, napi_create_external(env, p, NULL, NULL, &ext));
+  return ext;
+}
+
+/* pollStop(handle): stops watching and frees the handle; idempotent through the JS side. */
+static napi_value js_poll_stop(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  poller_t *p;
+  CHECK(env, napi_get_value_external(env, argv[0], (void **)&p));
+  if (p->closing) return NULL;
+  p->closing = 1;
+  uv_poll_stop(&p->handle);
+  napi_delete_reference(env, p->callback);
+  napi_async_destroy(env, p->async);
+  uv_close((uv_handle_t *)&p->handle, poll_closed);
+  return NULL;
+}
+
+/* pollRef(handle, on): whether a live poller keeps the event loop alive. */
+static napi_value js_poll_ref(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  poller_t *p;
+  bool on;
+  CHECK(env, napi_get_value_external(env, argv[0], (void **)&p));
+  CHECK(env, napi_get_value_bool(env, argv[1], &on));
+  if (p->closing) return NULL;
+  if (on) uv_ref((uv_handle_t *)&p->handle);
+  else uv_unref((uv_handle_t *)&p->handle);
+  return NULL;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"bpf", NULL, js_bpf, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"bpfRet", NULL, js_bpf_ret, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"addressOf", NULL, js_address_of, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"perfEventOpen", NULL, js_perf_event_open, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"ioctl", NULL, js_ioctl, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"socket", NULL, js_socket, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setsockopt", NULL, js_setsockopt, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"mmap", NULL, js_mmap, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"munmap", NULL, js_munmap, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"pollStart", NULL, js_poll_start, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"pollStop", NULL, js_poll_stop, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"pollRef", NULL, js_poll_ref, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  CHECK(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)
