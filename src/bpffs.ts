@@ -1,0 +1,48 @@
+/**
+ * bpffs: the BPF file system where maps, programs and links are pinned.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, statfsSync } from 'node:fs';
+
+/** The magic number of bpffs in statfs(2). */
+const BPF_FS_MAGIC = 0xcafe4a11;
+
+/** The usual bpffs mount point. */
+export const DEFAULT_BPFFS = '/sys/fs/bpf';
+
+/** Whether `path` lies on a mounted bpffs. */
+export function isBpffs(path: string): boolean {
+  try {
+    return statfsSync(path).type === BPF_FS_MAGIC;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Makes sure bpffs is mounted at `mountPoint` (default /sys/fs/bpf), mounting it when missing.
+ * @throws {Error} saying why it could not mount (not root, no mount(8), ...).
+ */
+export function ensureBpffs(mountPoint = DEFAULT_BPFFS): void {
+  if (isBpffs(mountPoint)) return;
+  try {
+    execFileSync('mount', ['-t', 'bpf', 'bpf', mountPoint], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (e) {
+    const stderr = String((e as { stderr?: Buffer }).stderr ?? '').trim();
+    throw new Error(`bpffs: not mounted at ${mountPoint} and mounting it failed: ${stderr || (e as Error).message} (run as root, or mount it: mount -t bpf bpf ${mountPoint})`, { cause: e });
+  }
+  if (!isBpffs(mountPoint)) throw new Error(`bpffs: mount at ${mountPoint} did not take effect`);
+}
+
+/** The mount points of bpffs listed in /proc/mounts. */
+export function bpffsMounts(): string[] {
+  try {
+    return readFileSync('/proc/mounts', 'utf8')
+      .split('\n')
+      .map((l) => l.split(' '))
+      .filter((f) => f[2] === 'bpf')
+      .map((f) => f[1]);
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * tsbpf: the eBPF toolkit for TypeScript on Node.js.
+ *
+ * Maps ({@link BpfMap}) own their fds: close them, or declare them with `using`. Map operations
+ * are synchronous system calls. Kernel documentation: https://docs.kernel.org/bpf/
+ */
+export { BpfMap, MapFlags, isPerCpuType, isArrayType, sanitizeName, mustLookup } from './map.js';
+export type { UpdateFlag, UpdateOptions, LookupOptions, MapCodecs, BatchCursor } from './map.js';
+export type { MapSpec, PinType } from './map-spec.js';
+export type { MapInfo } from './map-info.js';
+export { MapType, ProgramType, AttachType, mapTypeName, mapTypeShortName, programTypeName, attachTypeName } from './types.js';
+export { u8, u16, u32, i32, u64, i64, u32be, bytes, perCpu, possibleCpus, isPerCpuCodec } from './codec.js';
+export type { Codec, CodecType, PerCpuCodec } from './codec.js';
+export {
+  SyscallError,
+  PermissionError,
+  KeyExistsError,
+  KeyNotFoundError,
+  MapFullError,
+  InvalidArgumentError,
+  NotSupportedError,
+  ClosedError,
+  SizeError,
+  IterationAbortedError,
+} from './errors.js';
+export { ensureBpffs, isBpffs } from './bpffs.js';

@@ -1,0 +1,121 @@
+/**
+ * Struct layouts: each field with its offset and size, defined once, encoded into a reusable buffer.
+ */
+
+/** How a field is stored: integers, a pointer (a buffer whose address is written), or a fixed char array. */
+export type FieldKind = 'u32' | 's32' | 'u64' | 'ptr' | 'str';
+
+/** A field of a kernel struct: byte offset, byte size and kind. */
+export interface Field {
+  readonly offset: number;
+  readonly size: number;
+  readonly kind: FieldKind;
+}
+
+/** A value given for a field when encoding: numbers and bigints for integers, a buffer for pointers, a string for names. */
+export type FieldValue = number | bigint | Uint8Array | string | null | undefined;
+
+/** An encoded struct: its bytes and the pointer fields for the native call. */
+export interface Encoded {
+  readonly bytes: Uint8Array;
+  readonly ptrs: Array<number | Uint8Array | null>;
+}
+
+/** A u32 field at `offset`. */
+export const u32 = (offset: number): Field => ({ offset, size: 4, kind: 'u32' });
+/** An s32 field at `offset`. */
+export const s32 = (offset: number): Field => ({ offset, size: 4, kind: 's32' });
+/** A u64 field at `offset`. */
+export const u64 = (offset: number): Field => ({ offset, size: 8, kind: 'u64' });
+/** A pointer (aligned u64) field at `offset`. */
+export const ptr = (offset: number): Field => ({ offset, size: 8, kind: 'ptr' });
+/** A NUL-padded char array of `size` bytes at `offset`. */
+export const str = (offset: number, size: number): Field => ({ offset, size, kind: 'str' });
+
+/**
+ * A struct layout: `encode` writes given fields into a zeroed buffer (reused between calls when
+ * `reuse` is set) and `decode` reads integer fields back.
+ */
+export class Layout<F extends Record<string, Field>> {
+  constructor(
+    /** The struct's name (for errors). */
+    readonly name: string,
+    /** The struct's size in bytes as this library passes it. */
+    readonly size: number,
+    /** The fields by kernel name. */
+    readonly fields: F,
+  ) {
+    for (const [k, f] of Object.entries(fields)) {
+      if (f.offset + f.size > size) throw new Error(`layout ${name}: field ${k} past the end`);
+    }
+  }
+
+  /** Encodes `values` into a fresh zeroed buffer (or `into`, zeroed first). */
+  encode(values: { [K in keyof F]?: FieldValue }, into?: Uint8Array): Encoded {
+    const bytes = into ?? new Uint8Array(this.size);
+    if (into) bytes.fill(0, 0, this.size);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const ptrs: Array<number | Uint8Array | null> = [];
+    for (const key in values) {
+      const v = values[key];
+      if (v === undefined) continue;
+      const f = this.fields[key];
+      if (!f) throw new Error(`layout ${this.name}: no field ${String(key)}`);
+      switch (f.kind) {
+        case 'u32':
+          view.setUint32(f.offset, Number(v), true);
+          break;
+        case 's32':
+          view.setInt32(f.offset, Number(v), true);
+          break;
+        case 'u64':
+          view.setBigUint64(f.offset, BigInt.asUintN(64, BigInt(v as number | bigint)), true);
+          break;
+        case 'ptr':
+          if (v !== null) {
+            if (!(v instanceof Uint8Array)) throw new TypeError(`layout ${this.name}: field ${String(key)} wants a Uint8Array`);
+            ptrs.push(f.offset, v);
+          }
+          break;
+        case 'str': {
+          const b = Buffer.from(String(v), 'utf8');
+          bytes.set(b.subarray(0, f.size - 1), f.offset);
+          break;
+        }
+      }
+    }
+    return { bytes, ptrs };
+  }
+
+  /** Reads a u32/s32/u64 field. */
+  get(bytes: Uint8Array, key: keyof F): number | bigint {
+    const f = this.fields[key];
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    switch (f.kind) {
+      case 'u32':
+        return view.getUint32(f.offset, true);
+      case 's32':
+        return view.getInt32(f.offset, true);
+      default:
+        return view.getBigUint64(f.offset, true);
+    }
+  }
+
+  /** Reads a u32 field as a number. */
+  u32(bytes: Uint8Array, key: keyof F): number {
+    return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(this.fields[key].offset, true);
+  }
+
+  /** Reads a u64 field as a bigint. */
+  u64(bytes: Uint8Array, key: keyof F): bigint {
+    return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(this.fields[key].offset, true);
+  }
+
+  /** Reads a char array field up to its first NUL. */
+  string(bytes: Uint8Array, key: keyof F): string {
+    const f = this.fields[key];
+    const raw = bytes.subarray(f.offset, f.offset + f.size);
+    const end = raw.indexOf(0);
+    return Buffer.from(raw.subarray(0, end < 0 ? raw.length : end)).toString('utf8');
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * The only module that finds and loads the native addon; tests may inject a fake binding.
+ */
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+
+/** The functions of the native addon (native/bpf.c). */
+export interface NativeBinding {
+  /** bpf(cmd, attr): result; throws an Error with `errno` and `code` on failure. `ptrs` = [offset, buffer, ...] pointer fields. */
+  bpf(cmd: number, attr: Uint8Array, ptrs?: Array<number | Uint8Array | null>): number;
+  /** bpf(cmd, attr): result, or -errno; never throws for a kernel error. */
+  bpfRet(cmd: number, attr: Uint8Array): number;
+  /** The address of a buffer's memory, which stays put while the buffer is alive. */
+  addressOf(buf: Uint8Array): bigint;
+  /** close(fd). */
+  close(fd: number): void;
+  /** perf_event_open(attr, pid, cpu, groupFd, flags) with optional pointer fields. */
+  perfEventOpen(attr: Uint8Array, pid: number, cpu: number, groupFd: number, flags: number, ptrs?: Array<number | Uint8Array | null>): number;
+  /** ioctl(fd, request, arg) with arg a number or a buffer passed by address. */
+  ioctl(fd: number, request: number, arg?: number | Uint8Array): number;
+  /** socket(domain, type, protocol). */
+  socket(domain: number, type: number, protocol: number): number;
+  /** setsockopt(fd, level, name, value). */
+  setsockopt(fd: number, level: number, name: number, value: Uint8Array): void;
+  /** mmap(fd, length, prot, flags, offset): an ArrayBuffer over the mapping. */
+  mmap(fd: number, length: number, prot: number, flags: number, offset: number): ArrayBuffer;
+  /** munmap(buffer): unmaps a buffer made by mmap and detaches it. */
+  munmap(buf: ArrayBuffer): void;
+  /** Calls `cb` each time fd is readable, until pollStop. */
+  pollStart(fd: number, cb: (status: number, events: number) => void): unknown;
+  /** Stops a poller made by pollStart. */
+  pollStop(handle: unknown): void;
+  /** Whether a poller keeps the event loop alive. */
+  pollRef(handle: unknown, on: boolean): void;
+}
+
+let binding: NativeBinding | undefined;
+
+function load(): NativeBinding {
+  const root = join(fileURLToPath(import.meta.url), '..', '..', '..');
+  const candidates = [join(root, 'build', 'Release', 'tsbpf.node'), join(root, 'build', 'Debug', 'tsbpf.node')];
+  const path = candidates.find((p) => existsSync(p));
+  if (!path) {
+    throw new Error(`tsbpf: native addon not built (looked for ${candidates.join(', ')}); run \`npm install\` (needs python3, make and a C compiler)`);
+  }
+  return createRequire(import.meta.url)(path) as NativeBinding;
+}
+
+/** The native binding, loaded on first use. */
+export function native(): NativeBinding {
+  return (binding ??= load());
+}
+
+/** Replaces the native binding (tests use a fake); pass undefined to restore the real one. */
+export function setNativeForTesting(fake: NativeBinding | undefined): void {
+  binding = fake;
+}

@@ -1,0 +1,48 @@
+/**
+ * Kernel test helpers: decide once whether this process can use bpf(), and skip with the reason
+ * otherwise. Under TSBPF_REQUIRE_PRIVILEGES=1 (CI) a test that would skip fails instead.
+ */
+import type { TestContext } from 'node:test';
+import { native } from '../sys/native.js';
+import { MapCreateAttr } from '../sys/attrs.js';
+import { Cmd } from '../sys/enums.gen.js';
+
+let probed: string | null | undefined;
+
+/** Why kernel tests cannot run here, or null when they can. */
+export function kernelUnavailableReason(): string | null {
+  if (probed !== undefined) return probed;
+  if (process.platform !== 'linux') return (probed = `needs Linux (running ${process.platform})`);
+  try {
+    const a = native();
+    const { bytes } = MapCreateAttr.encode({ map_type: 2, key_size: 4, value_size: 4, max_entries: 1, map_name: 'tsbpf_probe' });
+    const fd = a.bpfRet(Cmd.BPF_MAP_CREATE, bytes);
+    if (fd < 0) {
+      probed = `needs root or CAP_BPF: bpf(BPF_MAP_CREATE) returned errno ${-fd}`;
+    } else {
+      a.close(fd);
+      probed = null;
+    }
+  } catch (e) {
+    probed = `bpf() unavailable: ${(e as Error).message}`;
+  }
+  return probed;
+}
+
+/**
+ * Returns true when the test may use the kernel; otherwise skips it with the reason and returns
+ * false, or throws under TSBPF_REQUIRE_PRIVILEGES=1.
+ */
+export function kernelTest(t: TestContext, extra?: { reason?: () => string | null }): boolean {
+  const why = kernelUnavailableReason() ?? extra?.reason?.() ?? null;
+  if (why === null) return true;
+  if (process.env.TSBPF_REQUIRE_PRIVILEGES === '1') throw new Error(`kernel test cannot run: ${why} (TSBPF_REQUIRE_PRIVILEGES=1)`);
+  t.skip(why);
+  return false;
+}
+
+/** The number of open file descriptors of this process (entries of /proc/self/fd). */
+export async function openFdCount(): Promise<number> {
+  const { readdirSync } = await import('node:fs');
+  return readdirSync('/proc/self/fd').length;
+}
