@@ -92,6 +92,14 @@ export function sanitizeName(name: string): string {
   return name.replace(/[^A-Za-z0-9_.]/g, '_').slice(0, 15);
 }
 
+/** What a map's key walker adds to {@link KeyWalker}: the current key's value. */
+export interface WalkState {
+  /** The value bytes read by the last successful `lookupCurrent()`. */
+  readonly value: Uint8Array;
+  /** Looks up the walker's current key into `value`; false when it was deleted meanwhile. */
+  lookupCurrent(): boolean;
+}
+
 /** A cursor over BPF_MAP_LOOKUP_BATCH calls; make one with {@link BpfMap.batchCursor}. */
 export interface BatchCursor {
   /** True once the kernel said there is nothing more. */
@@ -471,41 +479,56 @@ export class BpfMap<K = Buffer, V = Buffer> implements Disposable {
     return true;
   }
 
-  /** A walker over the raw keys, robust to concurrent changes (see {@link KeyWalker}). */
-  keyWalker(): KeyWalker {
+  /**
+   * A walker over the raw keys, robust to concurrent changes (see {@link KeyWalker}). It owns its
+   * buffers, so other operations on this map during the walk do not disturb it; after each step
+   * `lookupCurrent()` reads the current key's value into {@link WalkState.value}.
+   */
+  keyWalker(): KeyWalker & WalkState {
     this.#check();
-    const self = this;
-    // Use the map's own attrs: #key holds the cursor, #next receives the next key.
-    const key = this.#key;
-    const next = this.#next;
     const a = native();
-    return new KeyWalker({
+    const ks = this.keySize;
+    const cursor = alloc(ks);
+    const next = alloc(ks);
+    const value = alloc(this.valueCodec.size);
+    const mk = (k: Uint8Array | null, v: Uint8Array | null): Uint8Array => {
+      const b = new Uint8Array(MapElemAttr.size);
+      const d = viewOf(b);
+      d.setUint32(0, this.#rawFd, true);
+      d.setBigUint64(8, k ? a.addressOf(k) : 0n, true);
+      d.setBigUint64(16, v ? a.addressOf(v) : 0n, true);
+      return b;
+    };
+    const firstAttr = mk(null, next);
+    const nextAttr = mk(cursor, next);
+    const lookupAttr = mk(cursor, value);
+    const fail = (cmd: number, r: number, op: string) => this.#fail(cmd, r, op);
+    const check = () => this.#check();
+    const getNext = (attr: Uint8Array): boolean => {
+      check();
+      const r = a.bpfRet(Cmd.BPF_MAP_GET_NEXT_KEY, attr);
+      if (r === -Errno.ENOENT) return false;
+      if (r < 0) throw fail(Cmd.BPF_MAP_GET_NEXT_KEY, r, 'next key');
+      return true;
+    };
+    const lookupCurrent = (): boolean => {
+      check();
+      const r = a.bpfRet(Cmd.BPF_MAP_LOOKUP_ELEM, lookupAttr);
+      if (r === -Errno.ENOENT) return false;
+      if (r < 0) throw fail(Cmd.BPF_MAP_LOOKUP_ELEM, r, 'lookup');
+      return true;
+    };
+    const w = new KeyWalker({
       label: this.#label,
-      keySize: this.keySize,
+      keySize: ks,
       maxEntries: this.maxEntries,
-      nextKey(prev, out) {
-        self.#check();
-        let r: number;
-        if (prev) {
-          key.set(prev);
-          r = a.bpfRet(Cmd.BPF_MAP_GET_NEXT_KEY, self.#nextAttr);
-        } else {
-          r = a.bpfRet(Cmd.BPF_MAP_GET_NEXT_KEY, self.#firstAttr);
-        }
-        if (r === -Errno.ENOENT) return false;
-        if (r < 0) throw self.#fail(Cmd.BPF_MAP_GET_NEXT_KEY, r, 'next key');
-        out.set(next.subarray(0, self.keySize));
-        return true;
-      },
-      has(k) {
-        key.set(k);
-        self.#elemView.setUint32(24, 0, true);
-        const r = a.bpfRet(Cmd.BPF_MAP_LOOKUP_ELEM, self.#elem);
-        if (r === -Errno.ENOENT) return false;
-        if (r < 0) throw self.#fail(Cmd.BPF_MAP_LOOKUP_ELEM, r, 'lookup');
-        return true;
-      },
+      cursor,
+      next,
+      first: () => getNext(firstAttr),
+      advance: () => getNext(nextAttr),
+      cursorExists: lookupCurrent,
     });
+    return Object.assign(w, { value, lookupCurrent });
   }
 
   /**
@@ -529,10 +552,11 @@ export class BpfMap<K = Buffer, V = Buffer> implements Disposable {
   *entries(): Generator<[K, V], void, undefined> {
     const w = this.keyWalker();
     const view = viewOf(w.key);
+    const vview = viewOf(w.value);
     while (w.step()) {
-      const k = this.keyCodec.decode(view, 0);
-      const v = this.lookup(k);
-      if (v !== undefined) yield [k, v];
+      // A key deleted since the walker reached it is skipped.
+      if (!w.lookupCurrent()) continue;
+      yield [this.keyCodec.decode(view, 0), this.valueCodec.decode(vview, 0)];
     }
   }
 

@@ -11,7 +11,7 @@
 import { IterationAbortedError } from '../errors.js';
 import { KeySet } from './key-set.js';
 
-/** The two kernel operations a walk needs. */
+/** The kernel operations a walk needs, over two buffers the source owns. */
 export interface KeySource {
   /** The name used in errors (`map foo`). */
   readonly label: string;
@@ -19,29 +19,35 @@ export interface KeySource {
   readonly keySize: number;
   /** Max entries, to size the step budget. */
   readonly maxEntries: number;
-  /** GET_NEXT_KEY: writes the key after `prev` (the first key when `prev` is null) into `out`; false at the end. */
-  nextKey(prev: Uint8Array | null, out: Uint8Array): boolean;
-  /** Whether `key` is in the map now. */
-  has(key: Uint8Array): boolean;
+  /** The cursor key (at least keySize bytes) that {@link KeySource.advance} starts from. */
+  readonly cursor: Uint8Array;
+  /** Where {@link KeySource.first} and {@link KeySource.advance} write the key they find. */
+  readonly next: Uint8Array;
+  /** GET_NEXT_KEY(NULL) into `next`; false when the map is empty. */
+  first(): boolean;
+  /** GET_NEXT_KEY(cursor) into `next`; false at the end. */
+  advance(): boolean;
+  /** Whether the key in `cursor` is in the map now. */
+  cursorExists(): boolean;
 }
 
 /** How many recent keys to probe for a resume point after a restart. */
 const RESUME_PROBES = 32;
 
-/** Walks the keys of a map; call {@link KeyWalker.step} until it returns false, reading {@link KeyWalker.key}. */
+/** Walks the keys of a map; call {@link KeyWalker.step} until it returns false, then read {@link KeyWalker.key}. */
 export class KeyWalker {
-  /** The current key: valid after step() returned true, overwritten by the next step. */
-  readonly key: Uint8Array;
-  #next: Uint8Array;
   #started = false;
   #seen: KeySet;
   #steps = 0;
   #restarts = 0;
 
   constructor(private readonly src: KeySource) {
-    this.key = new Uint8Array(src.keySize);
-    this.#next = new Uint8Array(src.keySize);
     this.#seen = new KeySet(src.keySize, Math.min(src.maxEntries, 1 << 16));
+  }
+
+  /** The current key (the source's cursor): valid after step() returned true, overwritten by the next step. */
+  get key(): Uint8Array {
+    return this.src.cursor;
   }
 
   /** Number of restarts the kernel made (cursor key deleted during the walk). */
@@ -52,27 +58,31 @@ export class KeyWalker {
   /** Advances to the next key not yet yielded; false when the map is exhausted. */
   step(): boolean {
     const src = this.src;
+    const ks = src.keySize;
+    const { cursor, next } = src;
     for (;;) {
       if (++this.#steps > 16 * (src.maxEntries + this.#seen.size) + 1024) {
         throw new IterationAbortedError(src.label, this.#steps - 1);
       }
-      if (!src.nextKey(this.#started ? this.key : null, this.#next)) return false;
+      const found = this.#started ? src.advance() : src.first();
+      if (!found) return false;
       this.#started = true;
-      if (this.#seen.add(this.#next)) {
-        this.key.set(this.#next);
-        return true;
-      }
+      const fresh = this.#seen.add(next);
+      for (let i = 0; i < ks; i++) cursor[i] = next[i];
+      if (fresh) return true;
       // A key we already yielded: the kernel restarted. Resume from the newest yielded key still present.
       this.#restarts++;
-      this.key.set(this.#next);
+      const dup = next.slice(0, ks);
       const n = this.#seen.size;
+      let resumed = false;
       for (let i = n - 1; i >= 0 && i >= n - RESUME_PROBES; i--) {
-        const k = this.#seen.keyAt(i);
-        if (src.has(k)) {
-          this.key.set(k);
+        cursor.set(this.#seen.keyAt(i));
+        if (src.cursorExists()) {
+          resumed = true;
           break;
         }
       }
+      if (!resumed) cursor.set(dup);
     }
   }
 }

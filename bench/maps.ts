@@ -1,0 +1,91 @@
+/**
+ * Map benchmark: tsbpf beside a C program doing the same work with raw bpf() syscalls, in one run.
+ *
+ * Run: npx tsx bench/maps.ts [N=1000000] [BATCH=8192] [ROUNDS=3]
+ * Prints, per task, the best time of ROUNDS for each side, ns per element, and the ratio TS / C.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BpfMap, MapType, u32, u64 } from '../src/index.js';
+
+const N = Number(process.argv[2] ?? 1_000_000);
+const BATCH = Number(process.argv[3] ?? 8192);
+const ROUNDS = Number(process.argv[4] ?? 3);
+const here = fileURLToPath(new URL('.', import.meta.url));
+const out = join(here, 'out');
+mkdirSync(out, { recursive: true });
+const cbin = join(out, 'maps-c');
+execFileSync(process.env.CC ?? 'cc', ['-O2', '-o', cbin, join(here, 'c', 'maps.c')], { stdio: 'inherit' });
+
+type Times = Record<string, number>;
+
+function runC(): Times {
+  const text = execFileSync(cbin, [String(N), String(BATCH)], { encoding: 'utf8' });
+  const t: Times = {};
+  for (const line of text.trim().split('\n')) {
+    const [k, v] = line.split(' ');
+    t[k] = Number(v);
+  }
+  return t;
+}
+
+function time(fn: () => unknown): number {
+  const t0 = process.hrtime.bigint();
+  fn();
+  return Number(process.hrtime.bigint() - t0) / 1e9;
+}
+
+const spec = { name: 'bench_ts', type: MapType.Hash, keySize: 4, valueSize: 8, maxEntries: N };
+
+function runTs(): Times {
+  const t: Times = {};
+  {
+    using m = BpfMap.create(spec, { key: u32, value: u64 });
+    t.fill_single = time(() => {
+      for (let i = 0; i < N; i++) m.update(i, BigInt(i));
+    });
+  }
+  using m = BpfMap.create(spec, { key: u32, value: u64 });
+  t.fill_batch = time(() => {
+    const entries: Array<[number, bigint]> = new Array(BATCH);
+    for (let off = 0; off < N; off += BATCH) {
+      const cnt = Math.min(BATCH, N - off);
+      entries.length = cnt;
+      for (let i = 0; i < cnt; i++) entries[i] = [off + i, BigInt(off + i)];
+      m.updateBatch(entries);
+    }
+  });
+  let c = 0;
+  t.count_iterate = time(() => (c = m.countByIteration()));
+  if (c !== N) throw new Error(`count ${c} != ${N}`);
+  let s1 = 0n;
+  t.read_iterate = time(() => {
+    for (const [, v] of m.entries()) s1 += v;
+  });
+  let s2 = 0n;
+  t.read_batch = time(() => {
+    for (const [, v] of m.entriesBatch({ batchSize: BATCH })) s2 += v;
+  });
+  if (s1 !== s2) throw new Error('sums differ');
+  return t;
+}
+
+const best = (a: Times, b: Times): Times => Object.fromEntries(Object.keys(b).map((k) => [k, Math.min(a[k] ?? Infinity, b[k])]));
+let c: Times = {};
+let ts: Times = {};
+for (let r = 0; r < ROUNDS; r++) {
+  c = best(c, runC());
+  ts = best(ts, runTs());
+}
+
+const targets: Record<string, number> = { fill_single: 1.5, fill_batch: 1.2, count_iterate: 1.5, read_iterate: 1.5, read_batch: 1.2 };
+console.log(`hash map u32 -> u64, ${N.toLocaleString('en-US')} entries, batch ${BATCH}, best of ${ROUNDS}`);
+console.log('task            C ns/elem   TS ns/elem   TS/C   target');
+for (const k of Object.keys(targets)) {
+  const cn = (c[k] / N) * 1e9;
+  const tn = (ts[k] / N) * 1e9;
+  const ratio = ts[k] / c[k];
+  console.log(`${k.padEnd(15)} ${cn.toFixed(0).padStart(9)} ${tn.toFixed(0).padStart(12)} ${ratio.toFixed(2).padStart(6)}   <= ${targets[k]} ${ratio <= targets[k] ? 'ok' : 'MISSED'}`);
+}
