@@ -7,6 +7,9 @@ const names: Record<number, string> = {};
 for (const [name, value] of Object.entries(constants.errno)) names[value] ??= name;
 // Kernel-internal codes that leak to user space through bpf().
 names[524] = 'ENOTSUPP';
+// Prefer the names the kernel's own headers and bpf docs use for aliased values.
+names[11] = 'EAGAIN';
+names[95] = 'EOPNOTSUPP';
 
 /** errno values used by the library, by name. */
 export const Errno = {
@@ -36,7 +39,7 @@ export function errnoName(errno: number): string {
   return names[errno] ?? `errno ${errno}`;
 }
 
-/** The errno carried by an error thrown by the native addon, or EINVAL-free 0 when there is none. */
+/** The errno carried by an error thrown by the native addon, or 0 when there is none. */
 export function errnoOf(e: unknown): number {
   const n = (e as { errno?: unknown } | null)?.errno;
   return typeof n === 'number' ? Math.abs(n) : 0;
