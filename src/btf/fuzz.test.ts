@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { formatCDecl } from './c-printer.js';
+import { BtfError, BtfParseError } from './errors.js';
+import { parseBtfExt } from './ext.js';
+import { alignof, sizeof, skipQualifiers } from './layout.js';
+import { marshalBtf } from './marshal.js';
+import { parseBtf } from './parse.js';
+import { allKindsSpec, readFixture } from './test-fixtures.js';
+
+const RUNS = 10_000;
+
+/** Byte-level mutations of `seed`: overwrite some bytes, and maybe truncate or extend. */
+function mutated(seed: Uint8Array): fc.Arbitrary<Uint8Array> {
+  return fc
+    .record({
+      edits: fc.array(fc.record({ at: fc.nat(seed.length - 1), value: fc.integer({ min: 0, max: 255 }) }), { minLength: 1, maxLength: 8 }),
+      cut: fc.option(fc.nat(seed.length), { freq: 4 }),
+      grow: fc.option(fc.uint8Array({ maxLength: 16 }), { freq: 8 }),
+    })
+    .map(({ edits, cut, grow }) => {
+      let b = Uint8Array.from(seed);
+      for (const e of edits) b[e.at] = e.value;
+      if (cut !== null) b = b.subarray(0, cut);
+      if (grow !== null) b = Uint8Array.from([...b, ...grow]);
+      return b;
+    });
+}
+
+/** Uses every parsed type the way callers do; only BtfErrors may come out. */
+function exercise(bytes: Uint8Array): void {
+  const spec = parseBtf(bytes);
+  for (const t of spec) {
+    for (const walk of [() => sizeof(spec, t.id), () => alignof(spec, t.id), () => skipQualifiers(spec, t.id), () => formatCDecl(spec, t.id, 'x')]) {
+      try {
+        walk();
+      } catch (e) {
+        if (!(e instanceof BtfError)) throw e;
+      }
+    }
+  }
+  spec.typesByName('int');
+}
+
+test('mutated .BTF either parses or throws BtfParseError, quickly', () => {
+  const seed = marshalBtf(allKindsSpec());
+  const t0 = performance.now();
+  let parsed = 0;
+  fc.assert(
+    fc.property(mutated(seed), (bytes) => {
+      try {
+        exercise(bytes);
+        parsed++;
+      } catch (e) {
+        if (!(e instanceof BtfParseError)) throw e;
+      }
+    }),
+    { numRuns: RUNS, seed: 0x5eed },
+  );
+  const ms = performance.now() - t0;
+  assert.ok(ms < 15_000, `${RUNS} runs took ${ms} ms`);
+  assert.ok(parsed > 0, 'some mutations must still parse');
+});
+
+test('mutated .BTF.ext either parses or throws BtfParseError, quickly', () => {
+  const spec = parseBtf(readFixture('core-kinds.btf'));
+  const seed = readFixture('core-kinds.btf.ext');
+  const t0 = performance.now();
+  fc.assert(
+    fc.property(mutated(seed), (bytes) => {
+      try {
+        parseBtfExt(bytes, spec);
+      } catch (e) {
+        if (!(e instanceof BtfParseError)) throw e;
+      }
+    }),
+    { numRuns: RUNS, seed: 0xe47 },
+  );
+  const ms = performance.now() - t0;
+  assert.ok(ms < 15_000, `${RUNS} runs took ${ms} ms`);
+});

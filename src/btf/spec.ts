@@ -1,0 +1,203 @@
+import { decodeType } from './decode.js';
+import { BtfResolveError } from './errors.js';
+import { StringTable } from './strings.js';
+import type { Type, TypeInit, TypeKind, TypeOfKind, VoidType } from './types.js';
+
+/** Raw, already validated type records backing a parsed spec. */
+export interface RawTypes {
+  view: DataView;
+  /** Byte offset in `view` of each own type, in id order. */
+  offsets: Uint32Array;
+}
+
+/** Arguments of the {@link Spec} constructor; use `parseBtf` or `Spec.fromTypes` instead. */
+export interface SpecInit {
+  base?: Spec;
+  strings: StringTable;
+  /** Number of own types (not counting void or base types). */
+  count: number;
+  raw?: RawTypes;
+  types?: Type[];
+}
+
+/**
+ * A set of BTF types: the parsed `.BTF` section of an object file, the kernel's vmlinux BTF, or
+ * a module's split BTF layered over a base spec.
+ *
+ * Type ids are indices: `typeById(0)` is void, and a split spec's own ids start at
+ * `base.typeCount`. Parsed specs decode each type on first access and cache it, so parsing is
+ * cheap and only the types you touch cost anything. The name index behind {@link typesByName}
+ * is built on first use. The returned type objects are shared and mutable (see types.ts);
+ * use {@link copy} first if the original must stay unchanged.
+ *
+ * A spec is not safe to mutate from several places at once, but it is never mutated by this
+ * module after construction except for its caches.
+ */
+export class Spec implements Iterable<Type> {
+  /** The base spec of split BTF (a kernel module's BTF is split over vmlinux), else undefined. */
+  readonly base: Spec | undefined;
+  /** The string table: names of types in this spec (and strings of `.BTF.ext`). */
+  readonly strings: StringTable;
+  /** The first type id this spec owns: 1, or `base.typeCount` for split BTF. */
+  readonly firstTypeId: number;
+  readonly #count: number;
+  readonly #own: (Type | undefined)[];
+  readonly #raw: RawTypes | undefined;
+  readonly #void: VoidType;
+  #nameIndex: Map<string, number | number[]> | undefined;
+  #all: Type[] | undefined;
+
+  /** Creates a spec; prefer `parseBtf` or {@link Spec.fromTypes}. */
+  constructor(init: SpecInit) {
+    this.base = init.base;
+    this.strings = init.strings;
+    this.firstTypeId = init.base ? init.base.typeCount : 1;
+    this.#count = init.count;
+    this.#raw = init.raw;
+    this.#own = init.types ?? new Array(init.count);
+    this.#void = init.base ? (init.base.typeById(0) as VoidType) : { kind: 'void', id: 0, name: '' };
+  }
+
+  /**
+   * Builds a spec from type objects: `types[i]` gets id `firstTypeId + i` (1 + i without a base).
+   * Void (id 0) is implicit and must not be listed. The objects are shallow-copied and their
+   * `id` set; references between them are not checked until used.
+   *
+   * @example
+   * const spec = Spec.fromTypes([
+   *   { kind: 'int', name: 'int', size: 4, encoding: 'signed', bits: 32, offset: 0 },  // id 1
+   *   { kind: 'ptr', name: '', type: 1 },                                             // id 2
+   * ]);
+   */
+  static fromTypes(types: readonly (Type | TypeInit)[], opts: { base?: Spec } = {}): Spec {
+    const first = opts.base ? opts.base.typeCount : 1;
+    const own: Type[] = types.map((t, i) => {
+      if (t.kind === 'void') throw new TypeError(`Spec.fromTypes: types[${i}]: void is implicit (id 0), do not list it`);
+      return { ...t, id: first + i } as Type;
+    });
+    const strings = new StringTable(opts.base ? new Uint8Array(0) : new Uint8Array(1), opts.base?.strings);
+    return new Spec({ base: opts.base, strings, count: own.length, types: own });
+  }
+
+  /** Number of type ids, including void and the base's types: valid ids are `0 … typeCount - 1`. */
+  get typeCount(): number {
+    return this.firstTypeId + this.#count;
+  }
+
+  /** Number of types this spec owns (excluding void and base types). */
+  get ownTypeCount(): number {
+    return this.#count;
+  }
+
+  /**
+   * Returns the type with id `id`.
+   *
+   * @throws {BtfResolveError} reason `bad-type-id` if there is no such type.
+   */
+  typeById(id: number): Type {
+    const i = id - this.firstTypeId;
+    if (i >= 0 && i < this.#count) {
+      let t = this.#own[i];
+      if (t === undefined) {
+        const raw = this.#raw!;
+        t = decodeType(raw.view, raw.offsets[i], id, this.strings);
+        this.#own[i] = t;
+      }
+      return t;
+    }
+    if (id === 0) return this.#void;
+    if (this.base && i < 0 && Number.isInteger(id) && id > 0) return this.base.typeById(id);
+    throw new BtfResolveError('bad-type-id', id, `btf: type id ${id} out of range (have ${this.typeCount} types)`);
+  }
+
+  /** Whether `id` is a valid type id of this spec. */
+  hasType(id: number): boolean {
+    return Number.isInteger(id) && id >= 0 && id < this.typeCount;
+  }
+
+  /**
+   * All types indexed by id (index 0 is void), including the base's for split BTF.
+   * The first access decodes every type; prefer {@link typeById} for a few.
+   */
+  get types(): readonly Type[] {
+    if (!this.#all) {
+      const all: Type[] = this.base ? [...this.base.types] : [this.#void];
+      for (let id = this.firstTypeId; id < this.typeCount; id++) all.push(this.typeById(id));
+      this.#all = all;
+    }
+    return this.#all;
+  }
+
+  /** Yields this spec's own types (not void, not the base's) in id order. */
+  *ownTypes(): IterableIterator<Type> {
+    for (let id = this.firstTypeId; id < this.typeCount; id++) yield this.typeById(id);
+  }
+
+  /** Yields every type in id order, starting with void (and the base's types for split BTF). */
+  *[Symbol.iterator](): IterableIterator<Type> {
+    if (this.base) yield* this.base;
+    else yield this.#void;
+    yield* this.ownTypes();
+  }
+
+  /**
+   * Returns every type named exactly `name`, of any kind, in id order (base types first).
+   * The name index is built on the first call (about 30 ms for vmlinux); names changed on type
+   * objects afterwards are not reindexed.
+   */
+  typesByName(name: string): Type[] {
+    const out = this.base ? this.base.typesByName(name) : [];
+    const hit = this.#index().get(name);
+    if (hit === undefined) return out;
+    if (typeof hit === 'number') out.push(this.typeById(hit));
+    else for (const id of hit) out.push(this.typeById(id));
+    return out;
+  }
+
+  /**
+   * Returns the first type named `name` (of kind `kind`, if given), or undefined.
+   *
+   * @example
+   * const fn = spec.anyTypeByName('bpf_map_sum_elem_count', 'func'); // FuncType | undefined
+   */
+  anyTypeByName<K extends TypeKind>(name: string, kind: K): TypeOfKind<K> | undefined;
+  anyTypeByName(name: string): Type | undefined;
+  anyTypeByName(name: string, kind?: TypeKind): Type | undefined {
+    for (const t of this.typesByName(name)) if (kind === undefined || t.kind === kind) return t;
+    return undefined;
+  }
+
+  /**
+   * Returns a deep copy whose own type objects can be changed without affecting this spec.
+   * The base (if any) is shared, not copied.
+   */
+  copy(): Spec {
+    const own = [...this.ownTypes()].map((t) => structuredClone(t));
+    return Spec.fromTypes(own, { base: this.base });
+  }
+
+  #index(): Map<string, number | number[]> {
+    if (this.#nameIndex) return this.#nameIndex;
+    const index = new Map<string, number | number[]>();
+    const add = (name: string, id: number): void => {
+      const prev = index.get(name);
+      if (prev === undefined) index.set(name, id);
+      else if (typeof prev === 'number') index.set(name, [prev, id]);
+      else prev.push(id);
+    };
+    const raw = this.#raw;
+    for (let i = 0; i < this.#count; i++) {
+      const t = this.#own[i];
+      if (t !== undefined || !raw) {
+        if (t && t.name !== '') add(t.name, this.firstTypeId + i);
+        continue;
+      }
+      const nameOff = raw.view.getUint32(raw.offsets[i], true);
+      if (nameOff === 0) continue;
+      const name = this.strings.get(nameOff);
+      if (name !== '') add(name, this.firstTypeId + i);
+    }
+    this.#nameIndex = index;
+    return index;
+  }
+}
