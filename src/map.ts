@@ -677,17 +677,45 @@ export class BpfMap<K = Buffer, V = Buffer> implements Disposable {
     }
   }
 
+  /**
+   * Calls `fn(key, value)` for every entry, read with batch lookups (BPF_MAP_LOOKUP_BATCH, or
+   * LOOKUP_AND_DELETE_BATCH with `delete`); the fastest way to visit a whole map.
+   */
+  forEachBatch(fn: (key: K, value: V) => void, opts: { batchSize?: number; delete?: boolean } = {}): number {
+    const n = opts.batchSize ?? 8192;
+    const ks = Math.max(1, this.keySize);
+    const vs = this.valueCodec.size;
+    const keys = new Uint8Array(n * ks);
+    const values = new Uint8Array(n * vs);
+    const kv = viewOf(keys);
+    const vv = viewOf(values);
+    const kc = this.keyCodec;
+    const vc = this.valueCodec;
+    const cursor = this.batchCursor();
+    let total = 0;
+    while (!cursor.done) {
+      const got = this.lookupBatchInto(cursor, keys, values, opts.delete);
+      for (let i = 0; i < got; i++) fn(kc.decode(kv, i * ks), vc.decode(vv, i * vs));
+      total += got;
+    }
+    return total;
+  }
+
   /** All entries read with batch lookups, as an array. */
   lookupBatch(opts: { batchSize?: number } = {}): Array<[K, V]> {
-    return [...this.entriesBatch(opts)];
+    const out: Array<[K, V]> = [];
+    this.forEachBatch((k, v) => out.push([k, v]), opts);
+    return out;
   }
 
   /** Reads and deletes all entries with LOOKUP_AND_DELETE_BATCH (or single operations where missing). */
   lookupAndDeleteBatch(opts: { batchSize?: number } = {}): Array<[K, V]> {
-    return [...this.entriesBatch({ ...opts, delete: true })];
+    const out: Array<[K, V]> = [];
+    this.forEachBatch((k, v) => out.push([k, v]), { ...opts, delete: true });
+    return out;
   }
 
-  /** Counts keys with keys-and-values BPF_MAP_LOOKUP_BATCH calls of `batchSize` (default 8192). */
+  /** Counts entries with BPF_MAP_LOOKUP_BATCH calls of `batchSize` (default 8192), decoding nothing. */
   countByBatch(batchSize = 8192): number {
     const keys = new Uint8Array(batchSize * Math.max(1, this.keySize));
     const values = new Uint8Array(batchSize * this.valueCodec.size);
