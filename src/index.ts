@@ -24,3 +24,10 @@ export {
   IterationAbortedError,
 } from './errors.js';
 export { ensureBpffs, isBpffs } from './bpffs.js';
+export { Program, UnresolvedReferenceError, resolveReferences } from './program.js';
+export type { ProgramLoadSpec, ProgramLoadOptions, ProgramInfo, TestRunOptions, TestRunResult, MapFdSource } from './program.js';
+export { VerifierError, BtfLoadError } from './verifier-error.js';
+export type { FormatLogOptions } from './verifier-error.js';
+export { BtfObject } from './btf-object.js';
+export type { BtfObjectInfo, BtfLoadOptions } from './btf-object.js';
+export { synthesiseFuncInfo } from './func-info-btf.js';
