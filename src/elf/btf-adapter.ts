@@ -2,11 +2,9 @@
  * The parts of `src/btf` the ELF reader uses, in one place, and the per-section shape the reader
  * wants for `.BTF.ext` records.
  */
-import { parseBtfExt, type CoreReloKind } from '../btf/ext.js';
-import type { Spec } from '../btf/spec.js';
+import { parseBtfExt, type CoreReloKind, type Spec } from '../btf/index.js';
 
-export { parseBtf } from '../btf/parse.js';
-export { BtfParseError } from '../btf/errors.js';
+export { BtfParseError, parseBtf } from '../btf/index.js';
 export type { Spec, CoreReloKind };
 
 /** A func info record: `insnOff` in bytes within its ELF section. */

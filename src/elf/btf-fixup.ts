@@ -53,8 +53,12 @@ export function fixupBtf(btfBytes: Uint8Array, elf: ElfFile): BtfFixupResult {
   for (const s of symbols) if (s.type === SymbolType.Object) objects.set(`${s.sectionIndex}:${s.name}`, s);
 
   const datasecs = btf.types.filter((t) => t.kind === Kind.Datasec);
+  const seen = new Set<string>();
+  const names = new Names(btf);
   for (const ds of datasecs) {
-    if (ds.name === KSYMS) fixupKsyms(btf, ds);
+    if (seen.has(ds.name)) throw new ElfParseError(`elf: .BTF: datasec ${ds.name} declared twice`, '.BTF');
+    seen.add(ds.name);
+    if (ds.name === KSYMS) fixupKsyms(btf, ds, names);
     else if (ds.name === KCONFIG) kconfig = fixupKconfig(btf, ds);
     else {
       const sec = elf.section(ds.name);
@@ -82,19 +86,46 @@ export function fixupBtf(btfBytes: Uint8Array, elf: ElfFile): BtfFixupResult {
 
   // Any remaining extern FUNC (kfunc declarations) must be global with named parameters.
   for (const t of btf.types) {
-    if (t.kind === Kind.Func && t.vlen === FuncLinkage.Extern) globalizeFunc(btf, t);
+    if (t.kind === Kind.Func && t.vlen === FuncLinkage.Extern) globalizeFunc(btf, t, names);
   }
   return { btf, kconfig };
 }
 
+/** Strings and types the fix-ups add, each at most once (every append copies the blob). */
+class Names {
+  private dummyName = -1;
+  private intId = -1;
+  constructor(private readonly btf: RawBtf) {}
+
+  /** Offset of the string `dummy_ksym`. */
+  dummy(): number {
+    if (this.dummyName < 0) this.dummyName = this.btf.appendString('dummy_ksym');
+    return this.dummyName;
+  }
+
+  /** Id of a 4-byte INT, added if the BTF has none. */
+  int(): number {
+    if (this.intId < 0) {
+      const existing = this.btf.types.find((t) => t.kind === Kind.Int && t.sizeOrType === 4);
+      if (existing) this.intId = existing.id;
+      else {
+        const extra = new Uint8Array(4);
+        new DataView(extra.buffer).setUint32(0, (1 << 24) | 32, true); // signed, 32 bits
+        this.intId = this.btf.append(Kind.Int, 'int', 0, 4, extra);
+      }
+    }
+    return this.intId;
+  }
+}
+
 /** Makes an extern FUNC global and names its unnamed parameters (the kernel rejects both). */
-function globalizeFunc(btf: RawBtf, t: RawType): void {
+function globalizeFunc(btf: RawBtf, t: RawType, names: Names): void {
   btf.setVlen(t, FuncLinkage.Global);
   const proto = btf.type(t.sizeOrType);
   if (proto.kind !== Kind.FuncProto) return;
   const params = btf.params(proto);
   if (!params.some((p) => p.type !== 0 && p.nameOff === 0)) return;
-  const argName = btf.appendString('dummy_ksym'); // type record offsets are stable (see RawBtf)
+  const argName = names.dummy(); // type record offsets are stable across appends (see RawBtf)
   for (const p of params) if (p.type !== 0 && p.nameOff === 0) btf.setU32(p.recordOffset, argName);
 }
 
@@ -109,31 +140,21 @@ function sortSecinfos(btf: RawBtf, infos: ReturnType<RawBtf['secinfos']>): void 
   });
 }
 
-function findIntId(btf: RawBtf): number {
-  const existing = btf.types.find((t) => t.kind === Kind.Int && t.sizeOrType === 4);
-  if (existing) return existing.id;
-  const extra = new Uint8Array(4);
-  new DataView(extra.buffer).setUint32(0, (1 << 24) | 32, true); // signed, 32 bits
-  return btf.append(Kind.Int, 'int', 0, 4, extra);
-}
-
-function fixupKsyms(btf: RawBtf, ds: RawType): void {
+function fixupKsyms(btf: RawBtf, ds: RawType, names: Names): void {
   const infos = btf.secinfos(ds);
   let dummyVar = 0;
-  const intId = findIntId(btf);
+  const intId = names.int();
   if (infos.some((vs) => btf.type(vs.type).kind === Kind.Func)) {
     const extra = new Uint8Array(4);
     new DataView(extra.buffer).setUint32(0, VarLinkage.GlobalAllocated, true);
     dummyVar = btf.append(Kind.Var, 'dummy_ksym', 0, intId, extra);
   }
   let off = 0;
-  // secinfos were read before append(): record offsets moved with the blob, so re-read them.
-  const current = btf.secinfos(btf.type(ds.id));
-  for (const vs of current) {
+  for (const vs of infos) {
     const t = btf.type(vs.type);
     if (t.kind === Kind.Func) {
       btf.setU32(vs.recordOffset, dummyVar);
-      globalizeFunc(btf, t);
+      globalizeFunc(btf, t, names);
     } else if (t.kind === Kind.Var) {
       btf.setVarLinkage(t, VarLinkage.GlobalAllocated);
       btf.setSizeOrType(t, intId);

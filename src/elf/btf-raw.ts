@@ -303,21 +303,32 @@ export class RawBtf {
     fail(`type ${id}: type chain too long`);
   }
 
-  /** The natural alignment of a type (as the compiler laid it out for the BPF target). */
-  alignof(id: number): number {
+  /**
+   * The natural alignment of a type (as the compiler laid it out for the BPF target).
+   *
+   * Nested structs are followed at most {@link MAX_DEPTH} levels deep and each type is computed
+   * once, so self-referencing or deeply shared types cannot blow up.
+   */
+  alignof(id: number, depth = 0, memo = new Map<number, number>()): number {
+    if (depth > MAX_DEPTH) fail(`type ${id}: nesting too deep`);
+    const known = memo.get(id);
+    if (known !== undefined) return known;
     let t = this.type(id);
-    for (let depth = 0; depth < MAX_DEPTH; depth++) {
+    let result = 0;
+    for (let steps = 0; steps < MAX_DEPTH && result === 0; steps++) {
       switch (t.kind) {
         case Kind.Int:
         case Kind.Enum:
         case Kind.Enum64:
         case Kind.Float:
-          return Math.max(1, Math.min(t.sizeOrType, 8));
+          result = Math.max(1, Math.min(t.sizeOrType, 8));
+          break;
         case Kind.Ptr:
-          return 8;
+          result = 8;
+          break;
         case Kind.Array:
           t = this.type(this.array(t).elemType);
-          continue;
+          break;
         case Kind.Typedef:
         case Kind.Const:
         case Kind.Volatile:
@@ -325,21 +336,21 @@ export class RawBtf {
         case Kind.TypeTag:
         case Kind.Var:
           t = this.type(t.sizeOrType);
-          continue;
+          break;
         case Kind.Struct:
         case Kind.Union: {
           let a = 1;
-          for (const m of this.members(t)) {
-            const r = this.resolve(m.type);
-            a = Math.max(a, r.kind === Kind.Struct || r.kind === Kind.Union ? 8 : this.alignof(m.type));
-          }
-          return Math.min(a, 8);
+          for (const m of this.members(t)) a = Math.max(a, this.alignof(m.type, depth + 1, memo));
+          result = Math.min(a, 8);
+          break;
         }
         default:
           fail(`type ${id}: kind ${t.kind} has no alignment`);
       }
     }
-    fail(`type ${id}: type chain too long`);
+    if (result === 0) fail(`type ${id}: type chain too long`);
+    memo.set(id, result);
+    return result;
   }
 
   /** Finds the first type of `kind` named `name`. */

@@ -124,6 +124,7 @@ export class ElfFile {
   private readonly view: DataView;
   private symbolCache: ElfSymbol[] | undefined;
   private symtabIndex = -1;
+  private byName: Map<string, ElfSection> | undefined;
   private readonly decoder = new TextDecoder('utf-8', { fatal: false });
 
   /**
@@ -214,7 +215,11 @@ export class ElfFile {
 
   /** The section with this name, or undefined (the first one when several share a name). */
   section(name: string): ElfSection | undefined {
-    return this.sections.find((s) => s.name === name);
+    if (!this.byName) {
+      this.byName = new Map();
+      for (const s of this.sections) if (!this.byName.has(s.name)) this.byName.set(s.name, s);
+    }
+    return this.byName.get(name);
   }
 
   /**

@@ -17,7 +17,7 @@ import {
 } from '../asm/index.js';
 import type { CoreRelocation, FuncInfo, LineInfo } from '../collection-spec.js';
 import type { ElfFile, ElfSection, ElfSymbol } from './elf-file.js';
-import { SectionIndex, SymbolBinding, SymbolType } from './elf-file.js';
+import { SectionIndex, SymbolBinding } from './elf-file.js';
 import { ElfParseError } from './errors.js';
 import type { SectionExtInfo } from './btf-adapter.js';
 
@@ -63,7 +63,7 @@ function fail(sec: ElfSection, msg: string): never {
  * @throws {ElfParseError} on a section that is not a whole number of instructions, a function
  *   symbol that does not start an instruction, or overlapping functions
  */
-export function decodeCodeSection(elf: ElfFile, sec: ElfSection): CodeSection {
+export function decodeCodeSection(elf: ElfFile, sec: ElfSection, funcSymbols: readonly ElfSymbol[]): CodeSection {
   const data = elf.data(sec);
   let insns: Instruction[];
   try {
@@ -74,10 +74,7 @@ export function decodeCodeSection(elf: ElfFile, sec: ElfSection): CodeSection {
   }
   const slotMap = new SlotMap(insns);
   const cs: CodeSection = { sec, insns, slotMap, funcs: [] };
-  const syms = elf
-    .symbols()
-    .filter((s) => s.sectionIndex === sec.index && s.type === SymbolType.Func)
-    .sort((a, b) => a.value - b.value);
+  const syms = [...funcSymbols].sort((a, b) => a.value - b.value);
   const total = slotMap.slotCount;
   for (let i = 0; i < syms.length; i++) {
     const s = syms[i];
@@ -224,6 +221,9 @@ function isFuncReference(ins: Instruction): boolean {
   );
 }
 
+/** The kernel's limit on a program's size (BPF_COMPLEXITY_LIMIT_INSNS), in slots. */
+export const MAX_PROGRAM_SLOTS = 1_000_000;
+
 /** The result of linking one program. */
 export interface LinkedProgram {
   instructions: Instruction[];
@@ -264,6 +264,9 @@ export function linkProgram(
   for (const f of order) {
     starts.set(f, total);
     total += f.endSlot - f.startSlot;
+  }
+  if (total > MAX_PROGRAM_SLOTS) {
+    throw new ElfParseError(`elf: program ${prog.name}: ${total} instruction slots with its subprograms, more than the kernel's ${MAX_PROGRAM_SLOTS}`);
   }
   const out: Instruction[] = [];
   const funcInfo: FuncInfo[] = [];

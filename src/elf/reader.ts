@@ -9,7 +9,7 @@ import type { MapSpec } from '../map-spec.js';
 import { MapType } from '../types.js';
 import { fixupBtf, type KconfigLayout } from './btf-fixup.js';
 import { parseMapDef, type BtfMapDef } from './btf-maps.js';
-import { Kind, RawBtf, VarLinkage } from './btf-raw.js';
+import { Kind, RawBtf, VarLinkage, type RawType } from './btf-raw.js';
 import { ElfFile, SectionFlag, SectionIndex, SectionType, SymbolBinding, SymbolType, type ElfSection, type ElfSymbol } from './elf-file.js';
 import { ElfParseError, UnknownSectionError } from './errors.js';
 import {
@@ -29,6 +29,8 @@ export const BPF_F_RDONLY_PROG = 1 << 7;
 export const BPF_F_MMAPABLE = 1 << 10;
 
 const DATA_SECTION = /^\.(data|rodata|bss)(\..+)?$/;
+/** A bound on the work of linking: every program gets a copy of the subprograms it calls. */
+const MAX_TOTAL_INSTRUCTIONS = 16_000_000;
 
 /**
  * Reads a BPF object file (from a path or its bytes) into a {@link CollectionSpec}.
@@ -55,6 +57,7 @@ class Reader {
   private raw: RawBtf | undefined;
   private kconfig: KconfigLayout[] = [];
   private kconfigSize = 0;
+  private readonly kconfigByName = new Map<string, KconfigLayout>();
   private ext = new Map<string, SectionExtInfo>();
   private readonly maps: Record<string, MapSpec> = {};
   private readonly mapDefs = new Map<string, BtfMapDef>();
@@ -62,6 +65,8 @@ class Reader {
   private readonly mapsByOffset = new Map<number, string>();
   private readonly externs: Record<string, ExternSpec> = {};
   private readonly variables: Record<string, VariableSpec> = {};
+  private datasecs: Map<string, RawType> | undefined;
+  private externDecls: Map<string, { sec: string; typeId: number }> | undefined;
 
   constructor(bytes: Uint8Array) {
     this.elf = new ElfFile(bytes);
@@ -80,6 +85,7 @@ class Reader {
       const fixed = fixupBtf(elf.data(btfSec), elf);
       this.raw = fixed.btf;
       this.kconfig = fixed.kconfig.vars;
+      for (const k of this.kconfig) this.kconfigByName.set(k.name, k);
       this.kconfigSize = fixed.kconfig.size;
       btfBytes = fixed.btf.bytes;
       btf = parseBtf(btfBytes);
@@ -131,7 +137,11 @@ class Reader {
   /** The DATASEC named `name` and its entries (VAR type, offset, size), if the object has BTF. */
   private datasec(name: string) {
     if (!this.raw) return undefined;
-    const ds = this.raw.find(Kind.Datasec, name);
+    if (!this.datasecs) {
+      this.datasecs = new Map();
+      for (const t of this.raw.types) if (t.kind === Kind.Datasec && !this.datasecs.has(t.name)) this.datasecs.set(t.name, t);
+    }
+    const ds = this.datasecs.get(name);
     if (!ds) return undefined;
     return { ds, infos: this.raw.secinfos(ds) };
   }
@@ -158,6 +168,13 @@ class Reader {
   }
 
   private readDataSections(): void {
+    const objectsBySection = new Map<number, ElfSymbol[]>();
+    for (const s of this.elf.symbols()) {
+      if (s.type !== SymbolType.Object) continue;
+      let list = objectsBySection.get(s.sectionIndex);
+      if (!list) objectsBySection.set(s.sectionIndex, (list = []));
+      list.push(s);
+    }
     for (const sec of this.elf.sections) {
       if (!DATA_SECTION.test(sec.name) || (sec.flags & SectionFlag.Alloc) === 0) continue;
       if (sec.type !== SectionType.ProgBits && sec.type !== SectionType.NoBits) continue;
@@ -184,8 +201,8 @@ class Reader {
           });
         }
       } else {
-        for (const s of this.elf.symbols()) {
-          if (s.sectionIndex !== sec.index || s.type !== SymbolType.Object || !s.name) continue;
+        for (const s of objectsBySection.get(sec.index) ?? []) {
+          if (!s.name) continue;
           this.addVariable({
             name: s.name,
             mapName: sec.name,
@@ -242,19 +259,21 @@ class Reader {
 
   /** Where the BTF declares an extern: `.ksyms` or `.kconfig`, and its type. */
   private externInfo(name: string): { sec: string; typeId: number } | undefined {
-    if (!this.raw) return undefined;
-    for (const secName of ['.ksyms', '.kconfig']) {
-      const found = this.datasec(secName);
-      if (!found) continue;
-      for (const vs of found.infos) {
-        const t = this.raw.type(vs.type);
-        if (t.name === name) return { sec: secName, typeId: t.kind === Kind.Var ? t.sizeOrType : t.id };
+    const raw = this.raw;
+    if (!raw) return undefined;
+    if (!this.externDecls) {
+      const decls = new Map<string, { sec: string; typeId: number }>();
+      // Extern FUNCs were replaced by dummy_ksym in .ksyms; they keep their FUNC type.
+      for (const t of raw.types) if (t.kind === Kind.Func && !decls.has(t.name)) decls.set(t.name, { sec: '.ksyms', typeId: t.id });
+      for (const secName of ['.ksyms', '.kconfig']) {
+        for (const vs of this.datasec(secName)?.infos ?? []) {
+          const t = raw.type(vs.type);
+          if (t.kind === Kind.Var) decls.set(t.name, { sec: secName, typeId: t.sizeOrType });
+        }
       }
+      this.externDecls = decls;
     }
-    // Extern FUNCs replaced by dummy_ksym in .ksyms keep their FUNC type.
-    const fn = this.raw.find(Kind.Func, name);
-    if (fn) return { sec: '.ksyms', typeId: fn.id };
-    return undefined;
+    return this.externDecls.get(name);
   }
 
   private resolveTarget = (sym: ElfSymbol, ins: Instruction, context: string): SymbolTarget => {
@@ -272,7 +291,7 @@ class Reader {
         throw new ElfParseError(`elf: ${context}: extern ${sym.name}: no BTF declaration (compile with -g and declare it __ksym or __kconfig)`);
       }
       if (info.sec === '.kconfig') {
-        const k = this.kconfig.find((x) => x.name === sym.name);
+        const k = this.kconfigByName.get(sym.name);
         if (!k) throw new ElfParseError(`elf: ${context}: kconfig extern ${sym.name} missing from .kconfig`);
         this.externs[sym.name] = { name: sym.name, kind: 'kconfig', weak, offset: k.offset, size: k.size, typeId: k.typeId };
         return { kind: 'kconfig', name: sym.name, offset: k.offset + ins.imm };
@@ -299,12 +318,18 @@ class Reader {
 
   private readPrograms(license: string, kernelVersion: number): Record<string, ProgramSpec> {
     const { elf } = this;
+    const funcSyms = new Map<number, ElfSymbol[]>();
+    for (const s of elf.symbols()) {
+      if (s.type !== SymbolType.Func) continue;
+      let list = funcSyms.get(s.sectionIndex);
+      if (!list) funcSyms.set(s.sectionIndex, (list = []));
+      list.push(s);
+    }
     const code: CodeSection[] = [];
     for (const sec of elf.sections) {
       if (sec.type !== SectionType.ProgBits || (sec.flags & SectionFlag.ExecInstr) === 0 || sec.size === 0) continue;
-      code.push(decodeCodeSection(elf, sec));
+      code.push(decodeCodeSection(elf, sec, funcSyms.get(sec.index) ?? []));
     }
-    const bySection = new Map<number, CodeSection>(code.map((c) => [c.sec.index, c]));
     const funcsByName = new Map<string, Func>();
     for (const c of code) {
       if (c.funcs.length === 0) {
@@ -316,14 +341,16 @@ class Reader {
         funcsByName.set(f.name, f);
       }
     }
-    const funcAt = (secIdx: number, slot: number): Func | undefined =>
-      bySection.get(secIdx)?.funcs.find((f) => f.startSlot === slot);
+    const starts = new Map<string, Func>();
+    for (const c of code) for (const f of c.funcs) starts.set(`${c.sec.index}:${f.startSlot}`, f);
+    const funcAt = (secIdx: number, slot: number): Func | undefined => starts.get(`${secIdx}:${slot}`);
     const rels = elf.relocationSections();
     for (const c of code) {
       applyRelocations(elf, c, rels.get(c.sec.index), funcAt, this.resolveTarget);
       applyLineInfo(c, this.ext.get(c.sec.name));
     }
     const programs: Record<string, ProgramSpec> = {};
+    let totalInsns = 0;
     for (const c of code) {
       if (c.sec.name === '.text') continue;
       let info: ReturnType<typeof parseSectionName>;
@@ -334,6 +361,10 @@ class Reader {
         info ??= parseSectionName(c.sec.name);
         if (!info) throw new UnknownSectionError(c.sec.name, f.name);
         const linked = linkProgram(f, funcsByName, (g) => this.ext.get(g.section.sec.name));
+        totalInsns += linked.instructions.length;
+        if (totalInsns > MAX_TOTAL_INSTRUCTIONS) {
+          throw new ElfParseError(`elf: programs total more than ${MAX_TOTAL_INSTRUCTIONS} instructions after linking subprograms`);
+        }
         const p: ProgramSpec = {
           name: f.name,
           sectionName: c.sec.name,
@@ -364,8 +395,23 @@ class Reader {
     if (!rel) return out;
     const found = this.datasec('.maps');
     if (!found || !this.raw) return out;
+    const infos = [...found.infos].sort((a, b) => a.offset - b.offset);
+    const containing = (off: number) => {
+      let lo = 0;
+      let hi = infos.length - 1;
+      let best = -1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        if (infos[mid].offset <= off) {
+          best = mid;
+          lo = mid + 1;
+        } else hi = mid - 1;
+      }
+      const i = best >= 0 ? infos[best] : undefined;
+      return i && off < i.offset + i.size ? i : undefined;
+    };
     for (const r of this.elf.relocations(rel)) {
-      const vs = found.infos.find((i) => r.offset >= i.offset && r.offset < i.offset + i.size);
+      const vs = containing(r.offset);
       const outer = vs ? this.raw.type(vs.type).name : undefined;
       const def = outer ? this.mapDefs.get(outer) : undefined;
       if (!vs || !outer || !def || def.valuesOffset === undefined) {
@@ -387,4 +433,4 @@ class Reader {
   }
 }
 
-export type { ElfSection };
+
