@@ -18,6 +18,7 @@ import type { MapSpec } from './map-spec.js';
 import { readMapInfo, type MapInfo } from './map-info.js';
 import { KeyWalker } from './maps/key-walker.js';
 import { ensureBpffs } from './bpffs.js';
+import { countMap, type CountOptions, type CountResult } from './count/count.js';
 import { dirname } from 'node:path';
 import { unlinkSync } from 'node:fs';
 
@@ -152,6 +153,7 @@ export class BpfMap<K = Buffer, V = Buffer> implements Disposable {
   #fd: Fd;
   #rawFd: number;
   #closed = false;
+  #onClose: Array<() => void> = [];
   #label: string;
   #key: Uint8Array;
   #keyView: DataView;
@@ -848,11 +850,35 @@ export class BpfMap<K = Buffer, V = Buffer> implements Disposable {
     if (r < 0) throw this.#fail(Cmd.BPF_MAP_FREEZE, r, 'freeze');
   }
 
+  /** Registers `fn` to run when this map is closed (before its fd is), e.g. to close helper programs that hold the map. */
+  onClose(fn: () => void): void {
+    this.#check();
+    this.#onClose.push(fn);
+  }
+
+  /**
+   * Counts the elements, exactly, with the fastest method for this map type and kernel (or `method`).
+   * See {@link countMap} for the methods.
+   */
+  count(opts?: CountOptions): number {
+    return countMap(this as BpfMap<unknown, unknown>, opts).count;
+  }
+
+  /** Like {@link BpfMap.count}, also saying which method was used and how long it took. */
+  countDetailed(opts?: CountOptions): CountResult {
+    return countMap(this as BpfMap<unknown, unknown>, opts);
+  }
+
   /** Closes the fd; later calls do nothing, and operations throw {@link ClosedError}. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#fd.close();
+    const hooks = this.#onClose.splice(0);
+    try {
+      for (const fn of hooks) fn();
+    } finally {
+      this.#fd.close();
+    }
   }
 
   /** Same as {@link BpfMap.close}, for `using`. */

@@ -2,21 +2,72 @@
 /**
  * The tsbpf command line.
  */
+import { parseArgs } from 'node:util';
 import { runDemo } from './demo.js';
+import { runMaps, watchMaps } from './maps.js';
+import { runCount } from './count.js';
+import type { CountMethod } from '../count/count.js';
 
 const usage = `usage: tsbpf <command> [options]
 
 commands:
-  demo                     create a map in the kernel, fill it, count it, show it
-  help                     this text
+  demo                                   create a map in the kernel, fill it, count it, show it
+  maps [--json] [--sort KEY] [--watch [SECONDS]] [--method M]
+                                         every BPF map on the host with its element count
+  count <id|pinned path|name> [--method M] [--json]
+                                         the element count of one map
+  help                                   this text
+
+counting methods: auto (default), kernel, foreach, batch, iterate, max-entries
+sort keys: id (default), name, type, entries, fill, max, memlock
 `;
 
-function main(argv: string[]): number {
-  const [cmd] = argv;
+const METHODS = ['auto', 'kernel', 'foreach', 'batch', 'iterate', 'max-entries'];
+
+function method(v: string | undefined): CountMethod | undefined {
+  if (v === undefined) return undefined;
+  if (!METHODS.includes(v)) throw new Error(`unknown --method ${JSON.stringify(v)} (${METHODS.join(', ')})`);
+  return v as CountMethod;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
   switch (cmd) {
     case 'demo':
       console.log(runDemo());
       return 0;
+    case 'maps': {
+      // --watch takes an optional number: accept `--watch`, `--watch 2`, `--watch=2`.
+      const watchAt = rest.findIndex((a) => a === '--watch' || a.startsWith('--watch='));
+      let watch: number | undefined;
+      if (watchAt >= 0) {
+        const a = rest[watchAt];
+        const next = rest[watchAt + 1];
+        if (a.includes('=')) watch = Number(a.split('=')[1]);
+        else if (next !== undefined && /^\d+(\.\d+)?$/.test(next)) {
+          watch = Number(next);
+          rest.splice(watchAt + 1, 1);
+        } else watch = 2;
+        rest.splice(watchAt, 1);
+        if (!(watch > 0)) throw new Error('--watch wants a positive number of seconds');
+      }
+      const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean' }, sort: { type: 'string' }, method: { type: 'string' } } });
+      const opts = { json: values.json, sort: values.sort, method: method(values.method) };
+      if (watch !== undefined) {
+        const ac = new AbortController();
+        process.once('SIGINT', () => ac.abort());
+        await watchMaps(watch, opts, ac.signal);
+        return 0;
+      }
+      console.log(runMaps(opts));
+      return 0;
+    }
+    case 'count': {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean' }, method: { type: 'string' } } });
+      if (positionals.length !== 1) throw new Error('count: give one map: an id, a pinned path or a name');
+      console.log(runCount(positionals[0], { json: values.json, method: method(values.method) }));
+      return 0;
+    }
     case undefined:
     case 'help':
     case '--help':
@@ -29,9 +80,10 @@ function main(argv: string[]): number {
   }
 }
 
-try {
-  process.exitCode = main(process.argv.slice(2));
-} catch (e) {
-  process.stderr.write(`tsbpf: ${(e as Error).message}\n`);
-  process.exitCode = 1;
-}
+main(process.argv.slice(2)).then(
+  (code) => (process.exitCode = code),
+  (e: unknown) => {
+    process.stderr.write(`tsbpf: ${(e as Error).message}\n`);
+    process.exitCode = 1;
+  },
+);
