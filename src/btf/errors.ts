@@ -95,3 +95,34 @@ export class KernelBtfNotFoundError extends BtfError {
   }
 }
 KernelBtfNotFoundError.prototype.name = 'KernelBtfNotFoundError';
+
+/** Why a CO-RE relocation could not be computed or applied ({@link CoreRelocationError}). */
+export type CoreRelocationErrorReason =
+  | 'bad-type-id' // the relocation's local type id does not exist
+  | 'bad-access-string' // the access string does not fit the local type
+  | 'anonymous-type' // the local root type has no name, so there is nothing to search for
+  | 'ambiguous' // several target candidates give different answers
+  | 'unresolvable' // a size or bitfield the relocation needs cannot be computed
+  | 'too-complex' // the type comparison exceeded its work budget (pathological BTF)
+  | 'bad-instruction' // the instruction cannot carry this relocation
+  | 'unexpected-value' // the instruction does not hold the value clang computed locally
+  | 'value-too-big'; // the new value does not fit the instruction field
+
+/**
+ * A CO-RE relocation could not be resolved against the target BTF, or its fixup could not be
+ * applied to the instruction.
+ *
+ * A relocation that merely finds no match is not an error: it yields a poisoned fixup instead,
+ * as libbpf does, so the verifier reports the instruction only if it is reachable.
+ */
+export class CoreRelocationError extends BtfError {
+  constructor(
+    readonly reason: CoreRelocationErrorReason,
+    /** Byte offset of the relocated instruction in its ELF section. */
+    readonly insnByteOffset: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+CoreRelocationError.prototype.name = 'CoreRelocationError';

@@ -80,3 +80,37 @@ test('mutated .BTF.ext either parses or throws BtfParseError, quickly', () => {
   const ms = performance.now() - t0;
   assert.ok(ms < 15_000, `${RUNS} runs took ${ms} ms`);
 });
+
+test('CO-RE on arbitrary relocations and cyclic types only throws CoreRelocationError', async () => {
+  const { computeCoreFixups } = await import('./core.js');
+  const { CoreRelocationError } = await import('./errors.js');
+  const { CORE_RELO_KINDS } = await import('./ext.js');
+  const { Spec } = await import('./spec.js');
+  const cyclic = Spec.fromTypes([
+    { kind: 'ptr', name: 'p', type: 1 },
+    { kind: 'typedef', name: 'pair', type: 3 },
+    { kind: 'typedef', name: 'pair', type: 2 },
+    { kind: 'struct', name: 'pair', size: 8, members: [{ name: 'a', type: 5, bitOffset: 0, bitfieldSize: 0 }, { name: '', type: 4, bitOffset: 0, bitfieldSize: 0 }] },
+    { kind: 'array', name: '', type: 5, indexType: 0, nelems: 1 },
+    { kind: 'func_proto', name: 'fn', returnType: 7, params: [{ name: '', type: 7 }, { name: '', type: 6 }], variadic: false },
+    { kind: 'ptr', name: 'fn', type: 6 },
+  ]);
+  const specs = [allKindsSpec(), cyclic];
+  fc.assert(
+    fc.property(
+      fc.nat(1),
+      fc.nat(1),
+      fc.nat(30),
+      fc.constantFrom(...CORE_RELO_KINDS),
+      fc.oneof(fc.constant('0'), fc.array(fc.nat(8), { minLength: 1, maxLength: 5 }).map((a) => a.join(':')), fc.string({ maxLength: 6 })),
+      (li, ti, typeId, kind, accessStr) => {
+        try {
+          computeCoreFixups(specs[li], specs[ti], [{ insnByteOffset: 0, typeId, accessStr, kind }]);
+        } catch (e) {
+          if (!(e instanceof CoreRelocationError)) throw e;
+        }
+      },
+    ),
+    { numRuns: 3000, seed: 0xc0e },
+  );
+});

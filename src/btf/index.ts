@@ -47,3 +47,7 @@ export type { BtfExt, CoreRelo, CoreReloKind, FuncInfo, LineInfo } from './ext.j
 export { KERNEL_BTF_DIR, loadKernelSpec, loadModuleSpec, loadSpecFile } from './vmlinux.js';
 export { formatCDecl, formatCDefinition, formatCType, formatVmlinuxHeader } from './c-printer.js';
 export type { CPrinterOptions, VmlinuxHeaderOptions } from './c-printer.js';
+export { computeCoreFixups } from './core.js';
+export type { CoreFixup, CoreOptions } from './core.js';
+export { applyCoreFixup, applyCoreFixups, CORE_POISON_HELPER } from './core-apply.js';
+export { essentialName, typesAreCompat, typesMatch } from './core-compat.js';

@@ -167,6 +167,12 @@ export class Spec implements Iterable<Type> {
     return undefined;
   }
 
+  /** Yields every distinct type name of the spec (base names first; builds the name index). */
+  *names(): IterableIterator<string> {
+    if (this.base) yield* this.base.names();
+    yield* this.#index().keys();
+  }
+
   /**
    * Returns a deep copy whose own type objects can be changed without affecting this spec.
    * The base (if any) is shared, not copied.
