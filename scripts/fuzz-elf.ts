@@ -10,7 +10,6 @@
 // hanging inputs are saved under testdata/build/fuzz/ for reproduction.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, type Worker } from 'node:worker_threads';
 
 const DEADLINE_MS = 1000;
@@ -240,4 +239,3 @@ async function main(): Promise<void> {
   process.exit(counts.crash + counts.hang > 0 ? 1 : 0);
 }
 
-export const fuzzScriptPath = fileURLToPath(import.meta.url);

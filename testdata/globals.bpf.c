@@ -27,5 +27,16 @@ int use_globals(struct __sk_buff *skb)
 	return greeting[0] + hidden_state;
 }
 
+/* String literals land in .rodata.str1.1, a data section without BTF variables. */
+SEC("socket")
+int use_strings(struct __sk_buff *skb)
+{
+	const char *p = skb->len > 10 ? "long packet" : "short";
+	char buf[4];
+
+	bpf_probe_read_kernel(buf, sizeof(buf), p);
+	return buf[1];
+}
+
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 __u32 _version SEC("version") = 0x060c00;

@@ -1,4 +1,5 @@
-// Map-in-map: an array of hash maps, and a hash of array maps with a statically initialised slot.
+// Map-in-map: an array of hash maps with a statically initialised slot, a pinned hash of array
+// maps, and a prog array initialised with a program.
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
@@ -32,6 +33,24 @@ struct {
 		__type(value, __u64);
 	});
 } outer_hash SEC(".maps");
+
+int tail_target(struct __sk_buff *skb);
+
+/* A prog array whose slot 0 is initialised with a program of this object. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 2);
+	__uint(key_size, sizeof(__u32));
+	__array(values, int (void *));
+} jump_table SEC(".maps") = {
+	.values = { [0] = (void *)&tail_target },
+};
+
+SEC("socket")
+int tail_target(struct __sk_buff *skb)
+{
+	return 1;
+}
 
 SEC("socket")
 int lookup_inner(struct __sk_buff *skb)

@@ -17,7 +17,7 @@ import {
 } from '../asm/index.js';
 import type { CoreRelocation, FuncInfo, LineInfo } from '../collection-spec.js';
 import type { ElfFile, ElfSection, ElfSymbol } from './elf-file.js';
-import { SectionIndex, SymbolBinding } from './elf-file.js';
+import { SectionIndex } from './elf-file.js';
 import { ElfParseError } from './errors.js';
 import type { SectionExtInfo } from './btf-adapter.js';
 
@@ -321,9 +321,4 @@ export function linkProgram(
   lineInfo.sort((a, b) => a.insnOff - b.insnOff);
   funcInfo.sort((a, b) => a.insnOff - b.insnOff);
   return { instructions: out, funcInfo, lineInfo, coreRelos };
-}
-
-/** True for symbols a program entry point may have (global or weak binding). */
-export function isGlobalBinding(binding: number): boolean {
-  return binding === SymbolBinding.Global || binding === SymbolBinding.Weak;
 }

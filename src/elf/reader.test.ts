@@ -131,13 +131,22 @@ test('several programs per section, subprograms appended once each, transitively
 test('globals: data sections become array maps, variables point into them', (t) => {
   const spec = load(t, 'globals');
   if (!spec) return;
-  assert.deepEqual(Object.keys(spec.maps).sort(), ['.bss', '.data', '.data.counters', '.rodata']);
+  assert.deepEqual(Object.keys(spec.maps).sort(), ['.bss', '.data', '.data.counters', '.rodata', '.rodata.str1.1']);
   for (const m of Object.values(spec.maps)) {
     assert.equal(m.type, MapType.Array);
     assert.equal(m.keySize, 4);
     assert.equal(m.maxEntries, 1);
-    assert.ok(m.btfValueTypeId! > 0);
+    if (m.name !== '.rodata.str1.1') assert.ok(m.btfValueTypeId! > 0);
   }
+  // String literals: read-only, frozen, no BTF variables so not mmapable (as libbpf decides).
+  const strs = spec.maps['.rodata.str1.1'];
+  assert.equal(strs.flags, BPF_F_RDONLY_PROG);
+  assert.equal(strs.freeze, true);
+  assert.equal(strs.btfValueTypeId, 0);
+  const text = new TextDecoder().decode(strs.contents![0].value);
+  assert.ok(text.includes('long packet\0') && text.includes('short\0'));
+  const lits = refs(spec.programs.use_strings, (i) => i.reference === '.rodata.str1.1').map((i) => i.immHi);
+  assert.deepEqual(lits.map((o) => text.slice(o, text.indexOf('\0', o))).sort(), ['long packet', 'short']);
   const ro = spec.maps['.rodata'];
   assert.equal(ro.flags, BPF_F_RDONLY_PROG | BPF_F_MMAPABLE);
   assert.equal(ro.freeze, true);
@@ -240,7 +249,12 @@ test('map-in-map: inner map templates, pinning, and statically initialised slots
   assert.equal(hash.pinning, 'by-name');
   assert.equal(hash.innerMap?.type, MapType.Array);
   assert.equal(hash.innerMap?.valueSize, 8);
-  assert.deepEqual(spec.mapSlots, { outer_array: [{ index: 1, target: 'inner_a' }] });
+  assert.deepEqual(spec.mapSlots, {
+    outer_array: [{ index: 1, target: 'inner_a' }],
+    jump_table: [{ index: 0, target: 'tail_target' }],
+  });
+  const jt = spec.maps.jump_table;
+  assert.deepEqual([jt.type, jt.keySize, jt.valueSize, jt.maxEntries, jt.innerMap], [MapType.ProgArray, 4, 4, 2, undefined]);
   assert.equal(spec.maps.inner_a.type, MapType.Hash);
 });
 
