@@ -196,7 +196,7 @@ async function main(): Promise<void> {
         clearTimeout(timer);
         resolve(v);
       };
-      worker!.postMessage({ id: i, bytes }, [bytes.buffer]);
+      worker!.postMessage({ id: i, bytes }, [bytes.buffer as ArrayBuffer]);
     });
     if (!verdict || verdict.ms > DEADLINE_MS) {
       counts.hang++;
