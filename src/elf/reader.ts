@@ -97,6 +97,12 @@ class Reader {
         'maps',
       );
     }
+    for (const name of ['.struct_ops', '.struct_ops.link']) {
+      if (elf.section(name)) throw new ElfParseError(`elf: section ${name}: struct_ops maps are not supported yet`, name);
+    }
+    if (elf.sections.some((s) => s.name.startsWith('.addr_space.'))) {
+      throw new ElfParseError('elf: arena globals (__arena, .addr_space.N sections) are not supported yet');
+    }
     this.readBtfMaps();
     this.readDataSections();
     this.readKconfig();
