@@ -7,6 +7,7 @@ import { runDemo } from './demo.js';
 import { runMaps, watchMaps } from './maps.js';
 import { runCount } from './count.js';
 import type { CountMethod } from '../count/count.js';
+import { startExporter } from '../export/server.js';
 
 const usage = `usage: tsbpf <command> [options]
 
@@ -16,6 +17,7 @@ commands:
                                          every BPF map on the host with its element count
   count <id|pinned path|name> [--method M] [--json]
                                          the element count of one map
+  export [--listen HOST:PORT]            Prometheus metrics of every map (default 127.0.0.1:9435)
   help                                   this text
 
 counting methods: auto (default), kernel, foreach, batch, iterate, max-entries
@@ -66,6 +68,17 @@ async function main(argv: string[]): Promise<number> {
       const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean' }, method: { type: 'string' } } });
       if (positionals.length !== 1) throw new Error('count: give one map: an id, a pinned path or a name');
       console.log(runCount(positionals[0], { json: values.json, method: method(values.method) }));
+      return 0;
+    }
+    case 'export': {
+      const { values } = parseArgs({ args: rest, options: { listen: { type: 'string' } } });
+      const ex = await startExporter(values.listen);
+      process.stderr.write(`tsbpf export: serving ${ex.url}\n`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await ex.close();
       return 0;
     }
     case undefined:

@@ -1,0 +1,45 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { once } from 'node:events';
+import { rmSync } from 'node:fs';
+import { kernelTest } from '../testutils/kernel.js';
+
+const cli = new URL('./main.ts', import.meta.url).pathname;
+const worker = new URL('../testutils/pin-worker.ts', import.meta.url).pathname;
+const run = (...args: string[]) => execFileSync(process.execPath, ['--import', 'tsx', cli, ...args], { encoding: 'utf8' });
+
+test('a map made and pinned by another process is counted by tsbpf count and tsbpf maps', async (t) => {
+  if (!kernelTest(t)) return;
+  const path = `/sys/fs/bpf/tsbpf_cli_test_${process.pid}`;
+  const child = spawn(process.execPath, ['--import', 'tsx', worker, path, '777'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  try {
+    const [line] = (await once(child.stdout, 'data')) as [Buffer];
+    const m = /^ready (\d+)/.exec(line.toString());
+    assert.ok(m, `worker said ${line}`);
+    const id = Number(m[1]);
+    const byPath = JSON.parse(run('count', path, '--json'));
+    assert.equal(byPath.entries, 777);
+    assert.equal(byPath.id, id);
+    assert.equal(byPath.method, 'kernel');
+    for (const method of ['iterate', 'batch', 'foreach']) assert.equal(JSON.parse(run('count', String(id), '--method', method, '--json')).entries, 777, method);
+    assert.equal(JSON.parse(run('count', 'second_proc', '--json')).entries, 777);
+    const table = run('count', String(id));
+    assert.match(table, /second_proc\s+hash\s+4\/8\s+4096\s+777\s+19\.0%\s+kernel/);
+    const all = JSON.parse(run('maps', '--json', '--sort', 'fill')) as Array<{ id: number; entries: number; name: string }>;
+    assert.equal(all.find((r) => r.id === id)?.entries, 777);
+    assert.match(run('maps'), new RegExp(`^${id}\\s+second_proc\\s+hash`, 'm'));
+  } finally {
+    child.stdin.end();
+    await once(child, 'exit');
+    rmSync(path, { force: true });
+  }
+  assert.throws(() => run('count', 'no_such_map_name_x'), /no map named "no_such_map_name_x"/);
+});
+
+test('tsbpf demo counts the seed map exactly by every method', (t) => {
+  if (!kernelTest(t)) return;
+  const out = run('demo');
+  for (const method of ['kernel', 'foreach', 'batch', 'iterate']) assert.match(out, new RegExp(`^${method}\\s+90000\\s+exact`, 'm'));
+  assert.match(out, /tsbpf maps:/);
+});

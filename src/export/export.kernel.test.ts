@@ -1,0 +1,61 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { execFileSync } from 'node:child_process';
+import { kernelTest } from '../testutils/kernel.js';
+import { BpfMap, MapType, u32, u64 } from '../index.js';
+import { startExporter, parseListen } from './server.js';
+
+const parsePrometheus = createRequire(import.meta.url)('parse-prometheus-text-format') as (text: string) => Array<{
+  name: string;
+  type: string;
+  metrics: Array<{ value: string; labels?: Record<string, string> }>;
+}>;
+
+test('parseListen reads host:port and refuses junk', () => {
+  assert.deepEqual(parseListen(), { host: '127.0.0.1', port: 9435 });
+  assert.deepEqual(parseListen('[::1]:80'), { host: '::1', port: 80 });
+  assert.throws(() => parseListen('nope'), /host:port/);
+  assert.throws(() => parseListen('a:70000'), /out of range/);
+});
+
+test('the exporter answers a scrape a Prometheus parser reads, with the figures of tsbpf maps --json', async (t) => {
+  if (!kernelTest(t)) return;
+  using a = BpfMap.create({ name: 'exp_hash', type: MapType.Hash, keySize: 4, valueSize: 8, maxEntries: 100 }, { key: u32, value: u64 });
+  using b = BpfMap.create({ name: 'exp_array', type: MapType.Array, keySize: 4, valueSize: 8, maxEntries: 7 });
+  for (let i = 0; i < 42; i++) a.update(i, 1n);
+  await using ex = await startExporter('127.0.0.1:0');
+  const res = await fetch(ex.url);
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type') ?? '', /text\/plain/);
+  const families = parsePrometheus(await res.text());
+  const byName = new Map(families.map((f) => [f.name, f]));
+  for (const n of ['bpf_map_entries', 'bpf_map_max_entries', 'bpf_map_fill_ratio', 'bpf_map_count_duration_seconds', 'bpf_maps_scan_duration_seconds']) {
+    assert.ok(byName.has(n), `missing ${n}`);
+  }
+  const value = (metric: string, id: number) => {
+    const m = byName.get(metric)!.metrics.find((x) => x.labels?.id === String(id));
+    assert.ok(m, `${metric} has no sample for map ${id}`);
+    return Number(m.value);
+  };
+  const idA = a.info().id;
+  const idB = b.info().id;
+  assert.equal(value('bpf_map_entries', idA), 42);
+  assert.equal(value('bpf_map_max_entries', idA), 100);
+  assert.equal(value('bpf_map_fill_ratio', idA), 0.42);
+  assert.equal(value('bpf_map_entries', idB), 7);
+  const labels = byName.get('bpf_map_entries')!.metrics.find((x) => x.labels?.id === String(idA))!.labels!;
+  assert.deepEqual(labels, { id: String(idA), name: 'exp_hash', type: 'hash' });
+  const method = byName.get('bpf_map_count_duration_seconds')!.metrics.find((x) => x.labels?.id === String(idA))!.labels!.method;
+  assert.equal(method, 'kernel');
+
+  // The same figures as `tsbpf maps --json`, run as a separate process.
+  const cli = new URL('../cli/main.ts', import.meta.url).pathname;
+  const json = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', cli, 'maps', '--json'], { encoding: 'utf8' })) as Array<{ id: number; entries: number; maxEntries: number }>;
+  for (const id of [idA, idB]) {
+    const row = json.find((r) => r.id === id)!;
+    assert.equal(row.entries, value('bpf_map_entries', id));
+    assert.equal(row.maxEntries, value('bpf_map_max_entries', id));
+  }
+  assert.equal((await fetch(ex.url.replace('/metrics', '/nope'))).status, 404);
+});
