@@ -37,3 +37,8 @@ export { kernelCounterProgram, forEachCounterProgram, COUNTED_MAP } from './coun
 export { HostMaps, summarise } from './host-maps.js';
 export type { MapSummary } from './host-maps.js';
 export { mapIds, readFdInfo } from './map-info.js';
+export { loadCollection, Collection, encodeConstant } from './collection.js';
+export type { CollectionOptions, ConstantValue } from './collection.js';
+export { Variable } from './variable.js';
+export type { VariableValue } from './variable.js';
+export { defaultTestData } from './program.js';

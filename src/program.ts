@@ -441,12 +441,16 @@ export class Program implements Disposable {
    * Runs the program in the kernel with BPF_PROG_TEST_RUN on `dataIn` (a packet for network
    * programs; socket filters and tc need at least 14 bytes, an Ethernet header).
    *
+   * Without `dataIn`, packet programs get 14 zero bytes (an empty Ethernet frame) and others
+   * none ({@link defaultTestData}).
+   *
    * `SEC("syscall")` programs take no packet: pass `ctxIn` (their argument, may be empty); they
    * run once in the calling thread's context, and the context comes back in `ctxOut`.
    * @throws {SyscallError} e.g. EINVAL when the program type cannot be test-run or the input is too short.
    */
-  test(dataIn: Uint8Array = new Uint8Array(0), opts: TestRunOptions = {}): TestRunResult {
+  test(dataIn?: Uint8Array, opts: TestRunOptions = {}): TestRunResult {
     const fd = this.fd;
+    dataIn ??= defaultTestData(this.type);
     const repeat = opts.repeat ?? 1;
     if (!Number.isInteger(repeat) || repeat < 1 || repeat > 0xffffffff) throw new RangeError(`${this.#label}: test: repeat must be a positive integer, got ${String(opts.repeat)}`);
     if (!(dataIn instanceof Uint8Array)) throw new TypeError(`${this.#label}: test: dataIn must be a Uint8Array`);
@@ -543,6 +547,24 @@ export class Program implements Disposable {
   toString(): string {
     return `${this.#label} (${programTypeName(this.type).replace(/^BPF_PROG_TYPE_/, '').toLowerCase()})`;
   }
+}
+
+/** Program types whose test run takes no packet. */
+const NO_PACKET_TYPES = new Set<number>([
+  ProgramType.Syscall,
+  ProgramType.Tracing,
+  ProgramType.RawTracePoint,
+  ProgramType.RawTracePointWritable,
+  ProgramType.StructOps,
+  ProgramType.LSM,
+  ProgramType.Kprobe,
+  ProgramType.TracePoint,
+  ProgramType.PerfEvent,
+]);
+
+/** The input {@link Program.test} uses when given none: 14 zero bytes (ETH_HLEN) for packet programs, else nothing. */
+export function defaultTestData(type: number): Uint8Array {
+  return NO_PACKET_TYPES.has(type) ? new Uint8Array(0) : new Uint8Array(14);
 }
 
 /** Reads `struct bpf_prog_info` for a program fd, including its map ids. */

@@ -75,7 +75,7 @@ test('long register-state context lines are cut', () => {
 });
 
 test('empty logs get errno hints; truncated logs say so', () => {
-  assert.match(new VerifierError('p', Errno.EPERM, []).message, /^program p: load program: EPERM: .*MEMLOCK.*CAP_BPF/);
+  assert.match(new VerifierError('p', Errno.EPERM, []).message, /^program p: load program: EPERM: .*CAP_BPF.*MEMLOCK/);
   assert.match(new VerifierError('p', Errno.EFAULT, []).message, /EFAULT: .*verifier bug.*dmesg/);
   assert.match(new VerifierError('p', Errno.EFAULT, ['0: (95) exit', 'verifier internal error']).message, /verifier internal error .*verifier bug/);
   assert.match(new VerifierError('p', Errno.EINVAL, ['only trailer'].slice(1)).message, /EINVAL: invalid argument/);

@@ -67,7 +67,7 @@ export function summariseLog(log: readonly string[]): LogSummary {
 function emptyLogHint(errno: number): string {
   switch (errno) {
     case Errno.EPERM:
-      return 'operation not permitted (MEMLOCK may be too low, or the process lacks CAP_BPF plus CAP_PERFMON/CAP_NET_ADMIN/CAP_SYS_ADMIN; run as root)';
+      return 'operation not permitted (needs root or CAP_BPF plus CAP_PERFMON/CAP_NET_ADMIN/CAP_SYS_ADMIN; MEMLOCK may be too low before Linux 5.11; as root, lockdown or an LSM may refuse this program type or attach target)';
     case Errno.EACCES:
       return 'permission denied (no verifier log)';
     case Errno.EINVAL:
