@@ -9,6 +9,7 @@ import { compileObject, findClang } from './testutils/bpf-objects.js';
 import { loadCollectionSpec } from './elf/index.js';
 import { loadCollection, Collection } from './collection.js';
 import { VerifierError } from './verifier-error.js';
+import { Program } from './program.js';
 import { DataSection, Variable } from './variable.js';
 import { BpfMap, MapFlags, MapType, ClosedError, i64, u32, u64 } from './index.js';
 import { ensureBpffs } from './bpffs.js';
@@ -185,6 +186,11 @@ test('CO-RE: a syscall program reads this process\'s pid and tgid through task_s
   assert.equal(out.readUInt32LE(4), process.pid, 'tgid');
   assert.equal(out.readUInt32LE(8), 0, 'the missing field does not exist');
   assert.equal(r.retval, 1);
+  // The same ProgramSpec through Program.load needs the object's BTF.
+  const spec = loadCollectionSpec(obj);
+  assert.throws(() => Program.load(spec.programs.read_ids), /has \d+ CO-RE relocation\(s\): pass the object's BTF as localBtf/);
+  using p = Program.load(spec.programs.read_ids, { localBtf: spec.btf });
+  assert.equal(p.test(undefined, { ctxIn: Buffer.alloc(16) }).ctxOut!.readUInt32LE(4), process.pid);
   // The seed's CO-RE object: a tp_btf program (attach target resolved) and a socket filter.
   using core = loadCollection(compileObject('core'));
   assert.equal(core.programs.read_ids_direct.test().retval, process.pid);

@@ -23,7 +23,6 @@ import { loadKernelSpec, type Spec } from './btf/index.js';
 import { isKsymLoad, withChanges, type Instruction } from './asm/index.js';
 import type { CollectionSpec, ProgramSpec, VariableSpec } from './collection-spec.js';
 import type { MapSpec } from './map-spec.js';
-import { applyCoreRelocations } from './core-loader.js';
 
 /** A value for a `.rodata` constant: an integer (number or bigint), a boolean, or the exact bytes. */
 export type ConstantValue = number | bigint | boolean | Uint8Array;
@@ -394,11 +393,8 @@ export function loadCollection(input: string | Uint8Array | CollectionSpec, opts
     for (const [progName, ps0] of Object.entries(spec.programs)) {
       if (wanted && !wanted.has(progName)) continue;
       let ps: ProgramSpec = { ...ps0, instructions: dropMissingKsyms(ps0.instructions, missingKsyms) };
-      if (ps.coreRelos.length > 0) {
-        if (!spec.btf) throw new Error(`${label}: program ${progName}: has CO-RE relocations but the object has no BTF`);
-        ps = { ...ps, instructions: applyCoreRelocations(progName, ps.instructions, ps.coreRelos, spec.btf, kernelBtf()), coreRelos: [] };
-      }
-      const prog = Program.load(ps, loadOpts);
+      if (ps.coreRelos.length > 0 && !spec.btf) throw new Error(`${label}: program ${progName}: has CO-RE relocations but the object has no BTF`);
+      const prog = Program.load(ps, { ...loadOpts, localBtf: spec.btf });
       closers.push(prog);
       programs[progName] = prog;
     }

@@ -29,6 +29,7 @@ import { VerifierError } from './verifier-error.js';
 import { checkLogOptions, loadWithLog, type LogOptions } from './log-retry.js';
 import { BtfObject } from './btf-object.js';
 import { synthesiseFuncInfo } from './func-info-btf.js';
+import { applyCoreRelocations } from './core-loader.js';
 import { encodeFuncInfo, encodeLineInfo, FUNC_INFO_SIZE, LINE_INFO_SIZE, type FuncInfo, type LineInfo, type ProgramSpec } from './collection-spec.js';
 import { ProgramType, programTypeName } from './types.js';
 import { sanitizeName } from './map.js';
@@ -80,6 +81,8 @@ export interface ProgramLoadOptions extends LogOptions {
   btf?: BtfObject | number;
   /** The kernel BTF to resolve kfuncs, ksyms and attach targets in (default: /sys/kernel/btf/vmlinux). */
   kernelBtf?: Spec;
+  /** The object's BTF (`CollectionSpec.btf`): needed to apply a ProgramSpec's CO-RE relocations. */
+  localBtf?: Spec;
   /** `attach_btf_id` (overrides the one resolved from a ProgramSpec's `attachTo`). */
   attachBtfId?: number;
   /** `attach_prog_fd` for freplace programs. */
@@ -319,6 +322,9 @@ export class Program implements Disposable {
    * what the verifier refused. EAGAIN is retried.
    *
    * @throws {TypeError} / {RangeError} for a spec or option that cannot work, before any syscall.
+   * A {@link ProgramSpec} with CO-RE relocations needs `opts.localBtf` (the object's BTF); they
+   * are applied against `opts.kernelBtf` (default vmlinux) first.
+   *
    * @throws {UnresolvedReferenceError} for a map, kfunc or attach target that cannot be resolved.
    * @throws {VerifierError} when the kernel refuses the program.
    */
@@ -326,10 +332,14 @@ export class Program implements Disposable {
     validate(spec, opts);
     const name = spec.name;
     const isSpec = isProgramSpec(spec);
+    let source = spec.instructions;
     if (isSpec && spec.coreRelos.length > 0) {
-      throw new TypeError(`program ${name}: has ${spec.coreRelos.length} CO-RE relocation(s): load it with loadCollection(), which applies them against the kernel's BTF`);
+      if (!opts.localBtf) {
+        throw new TypeError(`program ${name}: has ${spec.coreRelos.length} CO-RE relocation(s): pass the object's BTF as localBtf, or load it with loadCollection()`);
+      }
+      source = applyCoreRelocations(name, source, spec.coreRelos, opts.localBtf, opts.kernelBtf ?? loadKernelSpec());
     }
-    const insns = resolveReferences(name, spec.instructions, opts);
+    const insns = resolveReferences(name, source, opts);
     const expected = spec.expectedAttachType ?? 0;
     let attachBtfId = opts.attachBtfId ?? (isSpec ? undefined : spec.attachBtfId);
     if (attachBtfId === undefined && isSpec && spec.attachBtf && spec.attachTo) {
@@ -622,4 +632,4 @@ function validate(spec: ProgramSpec | ProgramLoadSpec, opts: ProgramLoadOptions)
   checkLogOptions(opts, label);
 }
 
-const KNOWN_OPTIONS = new Set(['logLevel', 'logSize', 'maxLogSize', 'maps', 'kfuncs', 'ksyms', 'btf', 'kernelBtf', 'attachBtfId', 'attachProgFd']);
+const KNOWN_OPTIONS = new Set(['logLevel', 'logSize', 'maxLogSize', 'maps', 'kfuncs', 'ksyms', 'btf', 'kernelBtf', 'localBtf', 'attachBtfId', 'attachProgFd']);
