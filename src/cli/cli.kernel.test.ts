@@ -43,3 +43,22 @@ test('tsbpf demo counts the seed map exactly by every method', (t) => {
   for (const method of ['kernel', 'foreach', 'batch', 'iterate']) assert.match(out, new RegExp(`^${method}\\s+90000\\s+exact`, 'm'));
   assert.match(out, /tsbpf maps:/);
 });
+
+test('tsbpf prog run loads an object and test-runs a program; a verifier refusal exits non-zero with the kernel line', async (t) => {
+  if (!kernelTest(t)) return;
+  const { compileObject } = await import('../testutils/bpf-objects.js');
+  const obj = compileObject('count');
+  const out = JSON.parse(run('prog', 'run', obj, 'refresh_count', '--repeat', '3', '--json'));
+  assert.equal(out.program, 'refresh_count');
+  assert.equal(out.retval, 0, 'a fresh my_map holds nothing');
+  assert.equal(out.repeat, 3);
+  assert.match(run('prog', 'run', obj, 'refresh_count'), /^program refresh_count: retval 0 \(0x0\), duration \d+ ns/);
+  const bad = compileObject('count_bad_ctx');
+  assert.throws(() => execFileSync(process.execPath, ['--import', 'tsx', cli, 'prog', 'run', bad, 'refresh_count'], { encoding: 'utf8', stdio: 'pipe' }), (e: unknown) => {
+    const err = e as { status: number; stderr: string };
+    assert.equal(err.status, 1);
+    assert.match(err.stderr, /program refresh_count: load program: EACCES: .*R3 type=map_value expected=fp/);
+    return true;
+  });
+  assert.throws(() => run('prog', 'run', obj, 'nope'), /no program nope \(programs: refresh_count\)/);
+});

@@ -8,6 +8,7 @@ import { runMaps, watchMaps } from './maps.js';
 import { runCount } from './count.js';
 import type { CountMethod } from '../count/count.js';
 import { startExporter } from '../export/server.js';
+import { runProg } from './prog.js';
 
 const usage = `usage: tsbpf <command> [options]
 
@@ -17,6 +18,8 @@ commands:
                                          every BPF map on the host with its element count
   count <id|pinned path|name> [--method M] [--json]
                                          the element count of one map
+  prog run <obj.o> <program> [--data-in FILE] [--ctx-in FILE] [--repeat N] [--json]
+                                         load an object and test-run one program (BPF_PROG_TEST_RUN)
   export [--listen HOST:PORT]            Prometheus metrics of every map (default 127.0.0.1:9435)
   help                                   this text
 
@@ -68,6 +71,20 @@ async function main(argv: string[]): Promise<number> {
       const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean' }, method: { type: 'string' } } });
       if (positionals.length !== 1) throw new Error('count: give one map: an id, a pinned path or a name');
       console.log(runCount(positionals[0], { json: values.json, method: method(values.method) }));
+      return 0;
+    }
+    case 'prog': {
+      const [sub, ...args] = rest;
+      if (sub !== 'run') throw new Error(`prog: unknown subcommand ${JSON.stringify(sub)} (run)`);
+      const { values, positionals } = parseArgs({
+        args,
+        allowPositionals: true,
+        options: { 'data-in': { type: 'string' }, 'ctx-in': { type: 'string' }, repeat: { type: 'string' }, json: { type: 'boolean' } },
+      });
+      if (positionals.length !== 2) throw new Error('prog run: give an object file and a program name');
+      const repeat = values.repeat === undefined ? undefined : Number(values.repeat);
+      if (repeat !== undefined && !(Number.isInteger(repeat) && repeat > 0)) throw new Error('prog run: --repeat wants a positive integer');
+      console.log(runProg(positionals[0], positionals[1], { dataIn: values['data-in'], ctxIn: values['ctx-in'], repeat, json: values.json }));
       return 0;
     }
     case 'export': {

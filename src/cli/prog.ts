@@ -1,0 +1,37 @@
+/**
+ * `tsbpf prog run <obj.o> <program>`: load an object and run one program with BPF_PROG_TEST_RUN,
+ * like `bpftool prog run`.
+ */
+import { readFileSync } from 'node:fs';
+import { loadCollection } from '../collection.js';
+
+/** Options of `tsbpf prog run`. */
+export interface ProgRunOptions {
+  /** File whose bytes are the input packet/data (default: 14 zero bytes, an Ethernet header's worth, for packet programs; none for others). */
+  dataIn?: string;
+  /** File whose bytes are the input context (`ctx_in`). */
+  ctxIn?: string;
+  /** Number of runs (default 1). */
+  repeat?: number;
+  /** JSON output. */
+  json?: boolean;
+}
+
+const PACKET_TYPES = new Set([1, 3, 4, 6, 8, 22]); // socket filter, sched_cls/act, xdp, cgroup_skb, flow dissector
+
+/** Runs the program and returns the output text. */
+export function runProg(objectPath: string, programName: string, opts: ProgRunOptions = {}): string {
+  using coll = loadCollection(objectPath, { programs: [programName] });
+  const prog = coll.programs[programName];
+  if (!prog) throw new Error(`prog run: ${objectPath} has no program ${JSON.stringify(programName)} (it has: ${Object.keys(coll.programs).join(', ') || 'none'})`);
+  const dataIn = opts.dataIn ? readFileSync(opts.dataIn) : PACKET_TYPES.has(prog.type) ? Buffer.alloc(14) : Buffer.alloc(0);
+  const ctxIn = opts.ctxIn ? readFileSync(opts.ctxIn) : undefined;
+  const r = prog.test(dataIn, { repeat: opts.repeat, ctxIn });
+  if (opts.json) {
+    return JSON.stringify({ program: programName, retval: r.retval, durationNs: r.durationNs, repeat: opts.repeat ?? 1, dataOut: r.dataOut.toString('hex'), ctxOut: r.ctxOut?.toString('hex') }, null, 2);
+  }
+  const lines = [`program ${programName}: retval ${r.retval} (0x${r.retval.toString(16)}), duration ${r.durationNs} ns${(opts.repeat ?? 1) > 1 ? ` (average of ${opts.repeat} runs)` : ''}`];
+  if (r.dataOut.length) lines.push(`data out (${r.dataOut.length} bytes): ${r.dataOut.toString('hex')}`);
+  if (r.ctxOut?.length) lines.push(`ctx out (${r.ctxOut.length} bytes): ${r.ctxOut.toString('hex')}`);
+  return lines.join('\n');
+}
