@@ -1,0 +1,366 @@
+/**
+ * Link: the common interface of every attachment, and FdLink, the base of those backed by a
+ * kernel `bpf_link` fd.
+ */
+import { readFileSync, unlinkSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Cmd } from '../sys/enums.gen.js';
+import { GetIdAttr, ObjPinAttr } from '../sys/attrs.js';
+import { bpf } from '../sys/syscall.js';
+import { Errno } from '../sys/errno.js';
+import { Fd } from '../sys/fd.js';
+import { ClosedError, InvalidArgumentError, syscallError } from '../errors.js';
+import { ensureBpffs, DEFAULT_BPFFS } from '../bpffs.js';
+import { LinkDetach, LinkUpdate } from './attrs.js';
+import { readLinkInfo, type LinkInfo } from './info.js';
+import { LinkType, linkTypeName } from './link-type.js';
+import { type ProgramLike } from './program.js';
+
+/** What a link attaches to; the kind of the attach function that made it. */
+export type LinkKind =
+  | 'tracepoint'
+  | 'raw_tracepoint'
+  | 'tracing'
+  | 'kprobe'
+  | 'uprobe'
+  | 'uprobe_multi'
+  | 'perf_event'
+  | 'socket_filter'
+  | 'xdp'
+  | 'tcx'
+  | 'cgroup'
+  | 'iter'
+  | 'netns'
+  | 'other';
+
+/** Options of {@link Link.update}. */
+export interface LinkUpdateOptions {
+  /** Replace only if this program is the one attached (BPF_F_REPLACE with `old_prog_fd`). */
+  replace?: ProgramLike;
+}
+
+/**
+ * An attached program. Closing it (or leaving a `using` block) detaches the program, unless the
+ * link is pinned: a pinned link stays attached until the pin is removed and every fd is closed.
+ *
+ * `close()` is idempotent; every other method throws {@link ClosedError} after it (except
+ * `unpin`, which only removes the file).
+ */
+export interface Link extends Disposable {
+  /** What this link attaches to. */
+  readonly kind: LinkKind;
+  /** Whether this is a kernel `bpf_link` with an fd (pin, update, info). Socket filters and perf events attached by ioctl are not. */
+  readonly isBpfLink: boolean;
+  /** The link fd; throws {@link ClosedError} after close, `NotSupportedError` when `isBpfLink` is false. */
+  readonly fd: number;
+  /** Whether close() was called. */
+  readonly closed: boolean;
+  /** The bpffs path this link was pinned at by {@link Link.pin} or opened from, if any. */
+  readonly pinnedPath: string | undefined;
+  /** Pins the link at a bpffs path (BPF_OBJ_PIN), mounting /sys/fs/bpf if needed; the attachment then outlives the process. */
+  pin(path: string): void;
+  /** Removes the pin file (the link stays attached while this object is open). */
+  unpin(): void;
+  /** The kernel's description of the link: id, type, program id and the kind-specific fields. */
+  info(): LinkInfo;
+  /** Replaces the attached program atomically (BPF_LINK_UPDATE); not every link type supports it. */
+  update(program: ProgramLike, opts?: LinkUpdateOptions): void;
+  /** Detaches the program now while keeping the fd (BPF_LINK_DETACH), e.g. to force-detach a pinned link. */
+  detach(): void;
+  /** Detaches (unless pinned) and releases every fd. Later calls do nothing. */
+  close(): void;
+}
+
+type LinkFactory = (fd: Fd, info: LinkInfo, label: string) => Link;
+const factories = new Map<number, LinkFactory>();
+
+/** Lets a link module build its own class for links of `type` opened by {@link Link.fromPinned} and {@link Link.fromId}. */
+export function registerLinkFactory(type: number, f: LinkFactory): void {
+  factories.set(type, f);
+}
+
+/** The kind of a link as the kernel describes it. */
+export function kindOfInfo(info: LinkInfo): LinkKind {
+  switch (info.type) {
+    case LinkType.RawTracepoint:
+      return 'raw_tracepoint';
+    case LinkType.Tracing:
+      return 'tracing';
+    case LinkType.Cgroup:
+      return 'cgroup';
+    case LinkType.Iter:
+      return 'iter';
+    case LinkType.Netns:
+      return 'netns';
+    case LinkType.XDP:
+      return 'xdp';
+    case LinkType.TCX:
+      return 'tcx';
+    case LinkType.UprobeMulti:
+      return 'uprobe_multi';
+    case LinkType.PerfEvent: {
+      const k = info.perfEvent?.kind;
+      if (k === 'tracepoint') return 'tracepoint';
+      if (k === 'kprobe' || k === 'kretprobe') return 'kprobe';
+      if (k === 'uprobe' || k === 'uretprobe') return 'uprobe';
+      return 'perf_event';
+    }
+    default:
+      return 'other';
+  }
+}
+
+function isLinkFd(raw: number): boolean {
+  try {
+    return /^link_type:/m.test(readFileSync(`/proc/self/fdinfo/${raw}`, 'utf8'));
+  } catch {
+    return true; // no procfs: let BPF_OBJ_GET_INFO_BY_FD decide
+  }
+}
+
+function wrap(fd: Fd, label: string, pinnedPath?: string): Link {
+  try {
+    const raw = fd.raw(label);
+    if (!isLinkFd(raw)) {
+      throw new InvalidArgumentError('bpf', 'BPF_OBJ_GET', Errno.EINVAL, label, 'not a link (a map or program?)');
+    }
+    const info = readLinkInfo(raw, label);
+    const f = factories.get(info.type);
+    const link = f ? f(fd, info, label) : new FdLink(kindOfInfo(info), fd, label);
+    if (pinnedPath !== undefined && link instanceof FdLink) link.setPinnedPath(pinnedPath);
+    return link;
+  } catch (e) {
+    fd.close();
+    throw e;
+  }
+}
+
+/** Functions that open existing links. */
+export const Link = {
+  /**
+   * Opens a link pinned on bpffs (BPF_OBJ_GET). Closing the returned object does not detach a
+   * link that is still pinned; `unpin()` then `close()` does.
+   * @throws {KeyNotFoundError} when nothing is pinned there; {@link InvalidArgumentError} when the pin is not a link.
+   */
+  fromPinned(path: string): Link {
+    const label = `link ${path}`;
+    const raw = bpf(Cmd.BPF_OBJ_GET, ObjPinAttr.encode({ pathname: Buffer.from(`${path}\0`) }), `${label}: open pinned`, (e) =>
+      e === Errno.ENOENT ? 'no such pinned object' : undefined,
+    );
+    return wrap(Fd.own(raw), label, path);
+  },
+
+  /**
+   * Opens a link by kernel-wide id (BPF_LINK_GET_FD_BY_ID).
+   * @throws {KeyNotFoundError} when no link has that id.
+   */
+  fromId(id: number): Link {
+    const label = `link id ${id}`;
+    const raw = bpf(Cmd.BPF_LINK_GET_FD_BY_ID, GetIdAttr.encode({ id }), `${label}: open`, (e) => (e === Errno.ENOENT ? 'no link with this id' : undefined));
+    return wrap(Fd.own(raw), label);
+  },
+};
+
+/** Pins a bpf object fd at `path` (BPF_OBJ_PIN), mounting the default bpffs when the path is under it. */
+export function pinFd(raw: number, path: string, label: string): void {
+  if (typeof path !== 'string' || path === '') throw new TypeError(`${label}: pin: path must be a non-empty string`);
+  if (path.startsWith(`${DEFAULT_BPFFS}/`)) ensureBpffs();
+  bpf(Cmd.BPF_OBJ_PIN, ObjPinAttr.encode({ pathname: Buffer.from(`${path}\0`), bpf_fd: raw }), `${label}: pin ${path}`, (e) =>
+    e === Errno.ENOENT ? `directory ${dirname(path)} missing or not on bpffs` : e === Errno.EEXIST ? 'path already exists' : undefined,
+  );
+}
+
+/** Removes a pin file; a missing file is not an error. */
+export function unpinPath(path: string | undefined, label: string): void {
+  if (path === undefined) return;
+  try {
+    unlinkSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw new Error(`${label}: unpin ${path}: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+/**
+ * A link backed by a kernel `bpf_link` fd. Extra fds (the perf event of a tracepoint or probe)
+ * are closed with it.
+ */
+export class FdLink implements Link {
+  readonly kind: LinkKind;
+  readonly isBpfLink = true;
+  #fd: Fd;
+  #extra: Fd[];
+  #label: string;
+  #pinned: string | undefined;
+
+  /** Takes ownership of `fd` and `extra`. */
+  constructor(kind: LinkKind, fd: Fd, label: string, extra: Fd[] = []) {
+    this.kind = kind;
+    this.#fd = fd;
+    this.#extra = extra;
+    this.#label = label;
+  }
+
+  /** The label that starts this link's error messages, e.g. `link tracepoint syscalls/sys_enter_getpid`. */
+  get label(): string {
+    return this.#label;
+  }
+
+  get fd(): number {
+    return this.#fd.raw(this.#label);
+  }
+
+  get closed(): boolean {
+    return this.#fd.closed;
+  }
+
+  get pinnedPath(): string | undefined {
+    return this.#pinned;
+  }
+
+  /** @internal Records where the link is pinned (for links opened with fromPinned). */
+  setPinnedPath(path: string): void {
+    this.#pinned = path;
+  }
+
+  pin(path: string): void {
+    pinFd(this.fd, path, this.#label);
+    this.#pinned = path;
+  }
+
+  unpin(): void {
+    unpinPath(this.#pinned, this.#label);
+    this.#pinned = undefined;
+  }
+
+  info(): LinkInfo {
+    return readLinkInfo(this.fd, this.#label);
+  }
+
+  update(program: ProgramLike, opts: LinkUpdateOptions = {}): void {
+    const fd = this.fd;
+    const attr = LinkUpdate.encode({
+      link_fd: fd,
+      new_prog_fd: program.fd,
+      flags: opts.replace ? 1 << 2 : 0, // BPF_F_REPLACE
+      old_prog_fd: opts.replace ? opts.replace.fd : 0,
+    });
+    bpf(Cmd.BPF_LINK_UPDATE, attr, `${this.#label}: update`, (e) =>
+      e === Errno.EOPNOTSUPP || e === Errno.ENOTSUPP
+        ? `${linkTypeNameOf(this)} links cannot be updated`
+        : e === Errno.EPERM && opts.replace
+          ? 'the attached program is not the one given in `replace`'
+          : undefined,
+    );
+  }
+
+  detach(): void {
+    bpf(Cmd.BPF_LINK_DETACH, LinkDetach.encode({ link_fd: this.fd }), `${this.#label}: detach`);
+  }
+
+  close(): void {
+    if (this.#fd.closed) return;
+    let first: unknown;
+    for (const f of [this.#fd, ...this.#extra]) {
+      try {
+        f.close();
+      } catch (e) {
+        first ??= e;
+      }
+    }
+    if (first) throw first;
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  toString(): string {
+    return this.#label;
+  }
+}
+
+function linkTypeNameOf(l: Link): string {
+  return l.kind === 'other' ? 'these' : l.kind.replace(/_/g, ' ');
+}
+
+/**
+ * Base of attachments that are not kernel links (socket filters, perf events attached by ioctl):
+ * no fd to pin, no kernel link info. `info()` reports what is known locally.
+ */
+export abstract class LocalAttachment implements Link {
+  abstract readonly kind: LinkKind;
+  readonly isBpfLink = false;
+  #closed = false;
+  readonly #label: string;
+  readonly #programId: number;
+
+  constructor(label: string, programId: number) {
+    this.#label = label;
+    this.#programId = programId;
+  }
+
+  /** The label that starts this attachment's error messages. */
+  get label(): string {
+    return this.#label;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get pinnedPath(): string | undefined {
+    return undefined;
+  }
+
+  protected check(): void {
+    if (this.#closed) throw new ClosedError(this.#label);
+  }
+
+  #unsupported(what: string, command: string): never {
+    this.check();
+    throw syscallError('bpf', command, Errno.EOPNOTSUPP, `${this.#label}: ${what}`, `a ${this.kind.replace(/_/g, ' ')} attachment is not a bpf link`);
+  }
+
+  get fd(): number {
+    return this.#unsupported('fd', 'BPF_LINK_CREATE');
+  }
+
+  pin(_path: string): void {
+    this.#unsupported('pin', 'BPF_OBJ_PIN');
+  }
+
+  unpin(): void {
+    // Never pinned.
+  }
+
+  info(): LinkInfo {
+    this.check();
+    return { id: 0, type: LinkType.Unspec, typeName: linkTypeName(LinkType.Unspec), programId: this.#programId };
+  }
+
+  update(_program: ProgramLike): void {
+    this.#unsupported('update', 'BPF_LINK_UPDATE');
+  }
+
+  detach(): void {
+    this.close();
+  }
+
+  /** Undoes the attachment; called once by close(). */
+  protected abstract release(): void;
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.release();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  toString(): string {
+    return this.#label;
+  }
+}
