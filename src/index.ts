@@ -39,6 +39,8 @@ export type { MapSummary } from './host-maps.js';
 export { mapIds, readFdInfo } from './map-info.js';
 export { loadCollection, Collection, encodeConstant } from './collection.js';
 export type { CollectionOptions, ConstantValue } from './collection.js';
+export { loadCollectionSpec } from './elf/index.js';
+export type { CollectionSpec, ProgramSpec, VariableSpec, ExternSpec } from './collection-spec.js';
 export { Variable } from './variable.js';
 export type { VariableValue } from './variable.js';
 export { defaultTestData } from './program.js';
