@@ -105,7 +105,7 @@ test('formats declarators the C way', () => {
   assert.equal(formatCDecl(spec, 15, 'g'), 'void (*(*g)(int, ...))(void)');
   assert.equal(formatCDecl(spec, 30, 'v'), 'volatile int v');
   assert.equal(formatCDecl(spec, 32, 'u'), 'char *u');
-  assert.equal(formatCDecl(spec, 34, 'fn'), 'int fn(char *, int)');
+  assert.equal(formatCDecl(spec, 34, 'fn'), 'int fn(char *a, int b)');
   assert.equal(formatCDecl(spec, 16, 'pair'), 'struct {\n\tint lo;\n\tint hi;\n} pair');
   assert.equal(formatCType(spec, 19), 'struct outer *');
   assert.equal(formatCType(spec, 5), 'int (*)(char *, int)');
@@ -235,8 +235,18 @@ int read_task(u64 *ctx)
 	bpf_probe_read_kernel(&tgid, sizeof(tgid), __builtin_preserve_access_index(&task->tgid));
 	return tgid + BPF_MAP_TYPE_RINGBUF;
 }
+SEC("iter/bpf_map")
+int count_elems(struct bpf_iter__bpf_map *ctx)
+{
+	struct bpf_map *map = ctx->map;
+	if (!map)
+		return 0;
+	return bpf_map_sum_elem_count(map) > 0;
+}
+
 char LICENSE[] SEC("license") = "GPL";
 `;
+  assert.match(header, /\nextern s64 bpf_map_sum_elem_count\(const struct bpf_map \*map\) __weak __ksym;\n/);
   const r = compile({ 'vmlinux.h': header, 'prog.bpf.c': prog }, 'prog.bpf.c', ['-target', 'bpf', '-O2', '-g']);
   assert.ok(r.ok, r.stderr.slice(0, 4000));
 });
@@ -248,4 +258,13 @@ test('prints the fixture object types', () => {
     formatCDefinition(spec, sample.id),
     'struct sample {\n\tint a;\n\tshort b;\n\tunsigned int flags: 3;\n\tint level: 5;\n\tstruct {\n\t\tlong inner;\n\t};\n\tlong arr[4];\n\tchar *name;\n};',
   );
+});
+
+test('a struct whose layout BTF cannot answer is printed without padding instead of failing', () => {
+  const spec = Spec.fromTypes([
+    { kind: 'fwd', name: 'opaque', fwdKind: 'struct' },
+    { kind: 'struct', name: 'odd', size: 16, members: [{ name: 'o', type: 1, bitOffset: 64, bitfieldSize: 0 }] },
+  ]);
+  assert.equal(formatCDefinition(spec, 2), 'struct odd {\n\tstruct opaque o;\n};');
+  assert.ok(formatVmlinuxHeader(spec).includes('struct odd {'));
 });

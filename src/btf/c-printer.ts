@@ -22,6 +22,11 @@ export interface VmlinuxHeaderOptions extends CPrinterOptions {
   /** Include guard macro; default `__VMLINUX_H__`. */
   guard?: string;
   /**
+   * Declare the kernel's kfuncs (FUNCs tagged `bpf_kfunc`) as `extern … __weak __ksym;`
+   * (default true), inside `#ifndef BPF_NO_KFUNC_PROTOTYPES`.
+   */
+  kfuncPrototypes?: boolean;
+  /**
    * Wrap the types in `#pragma clang attribute push (__attribute__((preserve_access_index)),
    * apply_to = record)` so every struct access is CO-RE relocatable (default true). Programs can
    * still opt out by defining `BPF_NO_PRESERVE_ACCESS_INDEX` before the include.
@@ -31,6 +36,18 @@ export interface VmlinuxHeaderOptions extends CPrinterOptions {
 
 /** Longest chain of nested declarators or definitions the printer follows before reporting a cycle. */
 const MAX_PRINT_DEPTH = 512;
+
+/**
+ * Work one printer may do, which bounds time and memory on hostile BTF (vmlinux needs about
+ * 120 thousand declarators, 3.5 million declarator characters counted at every nesting level,
+ * and 5 thousand padding fields).
+ */
+const MAX_PRINT_STEPS = 5_000_000;
+const MAX_PRINT_CHARS = 200_000_000;
+const MAX_PADDING_LINES = 1_000_000;
+
+/** Widest gap (in bits) filled with unnamed bitfields; wider ones leave the struct unpadded. */
+const MAX_PADDING_BITS = 64 * 1024 * 8;
 
 /** C spellings of integer and floating types that can be printed as-is. */
 const C_BASE_TYPES = new Set([
@@ -42,6 +59,10 @@ const C_BASE_TYPES = new Set([
   '__int128 unsigned', 'unsigned __int128', '__int128 signed', 'signed __int128', 'float', 'double',
   'long double', '_Float16', '__fp16', '__bf16', '_Float128', '__float128',
 ]);
+
+function tooLarge(id: number, what: string): BtfResolveError {
+  return new BtfResolveError('overflow', id, `btf: print c: type ${id}: output too large (${what})`);
+}
 
 function cycleError(id: number): BtfResolveError {
   return new BtfResolveError('cycle', id, `btf: print c: type ${id}: type nesting too deep (cycle?)`);
@@ -130,6 +151,9 @@ class CPrinter {
   readonly #indent: string;
   /** Anonymous enums already defined somewhere in the output (their enumerators are global). */
   readonly emittedAnonEnums = new Set<number>();
+  #steps = 0;
+  #chars = 0;
+  #padLines = 0;
 
   constructor(spec: Spec, names: Names, opts: CPrinterOptions) {
     this.#spec = spec;
@@ -140,6 +164,20 @@ class CPrinter {
   /** `struct foo`, `enum bar`, `foo_t`, `int`, or a whole body for anonymous types. */
   decl(id: number, inner: string, level: number, depth = 0, quals = ''): string {
     if (depth > MAX_PRINT_DEPTH) throw cycleError(id);
+    if (++this.#steps > MAX_PRINT_STEPS) throw tooLarge(id, `more than ${MAX_PRINT_STEPS} declarators`);
+    const out = this.#decl(id, inner, level, depth, quals);
+    this.#chars += out.length;
+    if (this.#chars > MAX_PRINT_CHARS) throw tooLarge(id, `more than ${MAX_PRINT_CHARS} characters`);
+    return out;
+  }
+
+  /** Counts unnamed bitfields emitted as padding against the printer's budget. */
+  chargePadding(id: number, lines: number): void {
+    this.#padLines += lines;
+    if (this.#padLines > MAX_PADDING_LINES) throw tooLarge(id, `more than ${MAX_PADDING_LINES} padding fields`);
+  }
+
+  #decl(id: number, inner: string, level: number, depth: number, quals: string): string {
     const t = this.#spec.typeById(id);
     const q = (base: string): string => join(quals + base, inner);
     switch (t.kind) {
@@ -189,7 +227,15 @@ class CPrinter {
       }
       case 'type_tag':
         return this.decl(t.type, inner, level, depth + 1, quals);
-      case 'func':
+      case 'func': {
+        // A function declaration keeps its parameter names: `long f(struct bpf_map *map)`.
+        const proto = this.#spec.typeById(t.type);
+        if (proto.kind !== 'func_proto') return this.decl(t.type, inner, level, depth + 1, quals);
+        const params = proto.params.map((p) => this.decl(p.type, p.name, level, depth + 1));
+        if (proto.variadic) params.push('...');
+        const list = params.length === 0 ? 'void' : params.join(', ');
+        return this.decl(proto.returnType, `${inner}(${list})`, level, depth + 1, quals);
+      }
       case 'var':
         return this.decl(t.type, inner, level, depth + 1, quals);
       case 'datasec':
@@ -225,40 +271,67 @@ class CPrinter {
     const pad = this.#indent.repeat(level + 1);
     const head = t.name !== '' ? `${t.kind} ${this.#names.tag(t)}` : t.kind;
     if (t.members.length === 0 && t.size === 0) return `${head} {}`;
-    const packed = t.members.length > 0 && isPacked(spec, t.id);
+    // Layout questions (sizes, alignments) that BTF cannot answer turn padding off for this
+    // type instead of failing the whole header.
+    let exact = true;
+    const layout = <T>(f: () => T, fallback: T): T => {
+      if (!exact) return fallback;
+      try {
+        return f();
+      } catch (e) {
+        if (!(e instanceof BtfResolveError)) throw e;
+        exact = false;
+        return fallback;
+      }
+    };
+    const packed = t.members.length > 0 && layout(() => isPacked(spec, t.id), false);
     const lines: string[] = [];
     const padTo = (from: number, to: number): void => {
-      for (const line of paddingFields(from, to)) lines.push(`${pad}${line};`);
+      if (to - from > MAX_PADDING_BITS) {
+        exact = false;
+        return;
+      }
+      const fields = paddingFields(from, to);
+      this.chargePadding(t.id, fields.length);
+      for (const line of fields) lines.push(`${pad}${line};`);
     };
     let off = 0;
     for (let i = 0; i < t.members.length; i++) {
       const m = t.members[i];
-      const ml = memberLayout(spec, t.id, i);
-      if (t.kind === 'struct') {
-        const align = packed ? 1 : alignof(spec, m.type);
-        let natural: number;
-        if (!ml.isBitfield) {
-          natural = alignUp(off, align * 8);
-        } else {
+      const ml = layout(() => memberLayout(spec, t.id, i), undefined);
+      const bitfieldSize = ml ? ml.bitfieldSize : m.bitfieldSize;
+      if (t.kind === 'struct' && ml) {
+        layout(() => {
+          const align = packed ? 1 : alignof(spec, m.type);
           const unit = align * 8;
-          natural = packed || Math.floor(off / unit) === Math.floor((off + ml.bitfieldSize - 1) / unit) ? off : alignUp(off, unit);
-        }
-        if (m.bitOffset > natural) padTo(off, m.bitOffset);
-        off = m.bitOffset + (ml.isBitfield ? ml.bitfieldSize : sizeof(spec, m.type) * 8);
+          const natural = !ml.isBitfield
+            ? alignUp(off, unit)
+            : packed || Math.floor(off / unit) === Math.floor((off + ml.bitfieldSize - 1) / unit)
+              ? off
+              : alignUp(off, unit);
+          const end = ml.bitOffset + (ml.isBitfield ? ml.bitfieldSize : sizeof(spec, m.type) * 8);
+          if (ml.bitOffset > natural) padTo(off, ml.bitOffset);
+          off = end;
+        }, undefined);
       }
       let line = this.decl(m.type, m.name, level + 1, depth + 1);
-      if (ml.isBitfield) line += `: ${ml.bitfieldSize}`;
+      if (bitfieldSize > 0) line += `: ${bitfieldSize}`;
       lines.push(`${pad}${line};`);
     }
-    if (t.kind === 'struct') {
-      const align = packed ? 1 : t.members.length > 0 ? alignof(spec, t.id) : 1;
-      if (alignUp(off, align * 8) < t.size * 8) padTo(off, t.size * 8);
-    } else {
-      let natural = 0;
-      for (const m of t.members) natural = Math.max(natural, sizeof(spec, m.type) * 8);
-      if (t.members.length > 0) natural = alignUp(natural, alignof(spec, t.id) * 8);
-      if (natural < t.size * 8) lines.push(`${pad}${unionPadding(t.size * 8)};`);
-    }
+    layout(() => {
+      if (t.kind === 'struct') {
+        const align = packed ? 1 : t.members.length > 0 ? alignof(spec, t.id) : 1;
+        if (alignUp(off, align * 8) < t.size * 8) padTo(off, t.size * 8);
+      } else {
+        let natural = 0;
+        for (const m of t.members) natural = Math.max(natural, sizeof(spec, m.type) * 8);
+        if (t.members.length > 0) natural = alignUp(natural, alignof(spec, t.id) * 8);
+        if (natural < t.size * 8 && t.size * 8 <= MAX_PADDING_BITS) {
+          this.chargePadding(t.id, Math.ceil(t.size / 8));
+          lines.push(`${pad}${unionPadding(t.size * 8)};`);
+        }
+      }
+    }, undefined);
     const close = `${this.#indent.repeat(level)}}`;
     return `${head} {\n${lines.join('\n')}\n${close}${packed ? ' __attribute__((packed))' : ''}`;
   }
@@ -415,6 +488,24 @@ class HeaderEmitter {
     this.#spec = spec;
     this.#names = Names.forHeader(spec);
     this.#p = new CPrinter(spec, this.#names, opts);
+  }
+
+  /** `extern` declarations of every FUNC tagged `bpf_kfunc`, in id order, one per name. */
+  kfuncs(): string {
+    const spec = this.#spec;
+    const seen = new Set<string>();
+    const lines: string[] = [];
+    const before = this.#out.length;
+    for (const t of spec) {
+      if (t.kind !== 'decl_tag' || t.name !== 'bpf_kfunc' || t.componentIdx !== -1) continue;
+      const fn = spec.typeById(t.type);
+      if (fn.kind !== 'func' || seen.has(fn.name)) continue;
+      seen.add(fn.name);
+      this.#need(fn.type, false, 0);
+      lines.push(`extern ${this.#p.decl(fn.id, fn.name, 0)} __weak __ksym;\n`);
+    }
+    // Types the prototypes needed that the type pass did not emit (rare) go first.
+    return this.#out.splice(before).join('') + lines.join('');
   }
 
   run(): string {
@@ -588,8 +679,9 @@ function isBuiltinTypedef(name: string): boolean {
 /**
  * Returns a complete `vmlinux.h` for `spec`: every named struct, union, enum and typedef (plus
  * anonymous enums, whose constants programs use) in dependency order, with forward declarations,
- * anonymous nested types inline, bitfields, exact padding, an include guard and the
- * `preserve_access_index` pragma that makes field accesses CO-RE relocatable.
+ * anonymous nested types inline, bitfields, exact padding, an include guard, the
+ * `preserve_access_index` pragma that makes field accesses CO-RE relocatable, and `__ksym`
+ * prototypes of the kernel's kfuncs.
  *
  * Types with duplicate names get a `___N` suffix, which CO-RE ignores when matching.
  *
@@ -600,7 +692,9 @@ function isBuiltinTypedef(name: string): boolean {
 export function formatVmlinuxHeader(spec: Spec, opts: VmlinuxHeaderOptions = {}): string {
   const guard = opts.guard ?? '__VMLINUX_H__';
   const pai = opts.preserveAccessIndex ?? true;
-  const body = new HeaderEmitter(spec, opts).run();
+  const emitter = new HeaderEmitter(spec, opts);
+  const body = emitter.run();
+  const kfuncs = (opts.kfuncPrototypes ?? true) ? emitter.kfuncs() : '';
   const parts = [`#ifndef ${guard}\n#define ${guard}\n\n`];
   if (pai) {
     parts.push(
@@ -610,6 +704,15 @@ export function formatVmlinuxHeader(spec: Spec, opts: VmlinuxHeaderOptions = {})
     );
   }
   parts.push(body);
+  if (kfuncs !== '') {
+    parts.push(
+      '#ifndef BPF_NO_KFUNC_PROTOTYPES\n' +
+        '#ifndef __ksym\n#define __ksym __attribute__((section(".ksyms")))\n#endif\n' +
+        '#ifndef __weak\n#define __weak __attribute__((weak))\n#endif\n\n' +
+        kfuncs +
+        '\n#endif /* BPF_NO_KFUNC_PROTOTYPES */\n\n',
+    );
+  }
   if (pai) parts.push('#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n#pragma clang attribute pop\n#endif\n\n');
   parts.push(`#endif /* ${guard} */\n`);
   return parts.join('');

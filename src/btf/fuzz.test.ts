@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { formatCDecl } from './c-printer.js';
+import { formatCDecl, formatVmlinuxHeader } from './c-printer.js';
 import { BtfError, BtfParseError } from './errors.js';
 import { parseBtfExt } from './ext.js';
 import { alignof, sizeof, skipQualifiers } from './layout.js';
@@ -11,8 +11,12 @@ import { allKindsSpec, readFixture } from './test-fixtures.js';
 
 const RUNS = 10_000;
 
-/** Byte-level mutations of `seed`: overwrite some bytes, and maybe truncate or extend. */
-function mutated(seed: Uint8Array): fc.Arbitrary<Uint8Array> {
+/** Byte-level mutations of one of `seeds`: overwrite some bytes, and maybe truncate or extend. */
+function mutated(...seeds: Uint8Array[]): fc.Arbitrary<Uint8Array> {
+  return fc.constantFrom(...seeds).chain((seed) => mutatedOne(seed));
+}
+
+function mutatedOne(seed: Uint8Array): fc.Arbitrary<Uint8Array> {
   return fc
     .record({
       edits: fc.array(fc.record({ at: fc.nat(seed.length - 1), value: fc.integer({ min: 0, max: 255 }) }), { minLength: 1, maxLength: 8 }),
@@ -41,14 +45,20 @@ function exercise(bytes: Uint8Array): void {
     }
   }
   spec.typesByName('int');
+  try {
+    formatVmlinuxHeader(spec);
+  } catch (e) {
+    if (!(e instanceof BtfError)) throw e;
+  }
 }
 
 test('mutated .BTF either parses or throws BtfParseError, quickly', () => {
-  const seed = marshalBtf(allKindsSpec());
+  // A hand-built blob with every kind, and the real .BTF clang wrote for testdata/btf.
+  const seeds = [marshalBtf(allKindsSpec()), readFixture('core-kinds.btf')];
   const t0 = performance.now();
   let parsed = 0;
   fc.assert(
-    fc.property(mutated(seed), (bytes) => {
+    fc.property(mutated(...seeds), (bytes) => {
       try {
         exercise(bytes);
         parsed++;

@@ -112,3 +112,14 @@ test('round-trips split BTF over its base', () => {
   const back = parseBtf(marshalBtf(split), { base });
   assert.deepEqual([...back.ownTypes()], [...split.ownTypes()]);
 });
+
+test('round-trips non-ASCII names', () => {
+  const spec = Spec.fromTypes([
+    { kind: 'int', name: 'int', size: 4, encoding: 'signed', bits: 32, offset: 0 },
+    { kind: 'struct', name: 'naïve_ünïcode', size: 4, members: [{ name: 'größe', type: 1, bitOffset: 0, bitfieldSize: 0 }] },
+    { kind: 'typedef', name: '名前', type: 2 },
+  ]);
+  const back = parseBtf(marshalBtf(spec));
+  assert.deepEqual([...back], [...spec]);
+  assert.equal(back.anyTypeByName('名前', 'typedef')?.type, 2);
+});

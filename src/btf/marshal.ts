@@ -8,7 +8,7 @@ const encoder = new TextEncoder();
 /** Builds a fresh, deduplicated string table. */
 class StringBuilder {
   readonly #offsets = new Map<string, number>();
-  readonly #chunks: Uint8Array[] = [];
+  #buf = new Uint8Array(4096);
   #length = 0;
 
   /** `start` is the global offset of the first byte (the base table's length for split BTF). */
@@ -17,33 +17,48 @@ class StringBuilder {
     leadingNul: boolean,
   ) {
     this.#offsets.set('', 0);
-    if (leadingNul) {
-      this.#chunks.push(new Uint8Array(1));
-      this.#length = 1;
-    }
+    if (leadingNul) this.#length = 1;
   }
 
   add(s: string): number {
     let off = this.#offsets.get(s);
-    if (off === undefined) {
-      const bytes = encoder.encode(s + '\0');
-      off = this.start + this.#length;
-      this.#chunks.push(bytes);
-      this.#length += bytes.length;
-      this.#offsets.set(s, off);
+    if (off !== undefined) return off;
+    off = this.start + this.#length;
+    // Worst case 3 bytes per UTF-16 unit, plus the NUL.
+    this.#reserve(s.length * 3 + 1);
+    let n = this.#length;
+    const buf = this.#buf;
+    let ascii = true;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) {
+        ascii = false;
+        break;
+      }
+      buf[n++] = c;
     }
+    if (!ascii) n = this.#length + encoder.encodeInto(s, buf.subarray(this.#length)).written;
+    buf[n++] = 0;
+    this.#length = n;
+    this.#offsets.set(s, off);
     return off;
+  }
+
+  #reserve(extra: number): void {
+    if (this.#length + extra <= this.#buf.length) return;
+    let size = this.#buf.length * 2;
+    while (size < this.#length + extra) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.#buf.subarray(0, this.#length));
+    this.#buf = next;
   }
 
   get length(): number {
     return this.#length;
   }
 
-  writeTo(out: Uint8Array, at: number): void {
-    for (const c of this.#chunks) {
-      out.set(c, at);
-      at += c.length;
-    }
+  bytes(): Uint8Array {
+    return this.#buf.subarray(0, this.#length);
   }
 }
 
@@ -91,10 +106,14 @@ export function marshalBtf(spec: Spec): Uint8Array {
   const strings = new StringBuilder(spec.base ? spec.base.strings.length : 0, !spec.base);
   let typeLen = 0;
   for (const t of types) typeLen += recordSize(t);
-  // Names are added in type order so the table is deterministic.
-  const nameOffs: number[][] = types.map((t) => namesOf(t).map((n) => strings.add(n)));
   const total = spec.typeCount;
-  const out = new Uint8Array(BTF_HEADER_SIZE + typeLen + strings.length);
+  const typeBytes = new Uint8Array(typeLen);
+  const tv = new DataView(typeBytes.buffer);
+  let off = 0;
+  // Names are added in type order, so the string table is deterministic.
+  for (const t of types) off = writeType(tv, off, t, strings, total);
+  const str = strings.bytes();
+  const out = new Uint8Array(BTF_HEADER_SIZE + typeLen + str.length);
   const v = new DataView(out.buffer);
   v.setUint16(0, BTF_MAGIC, true);
   v.setUint8(2, 1);
@@ -103,32 +122,13 @@ export function marshalBtf(spec: Spec): Uint8Array {
   v.setUint32(8, 0, true);
   v.setUint32(12, typeLen, true);
   v.setUint32(16, typeLen, true);
-  v.setUint32(20, strings.length, true);
-  let off = BTF_HEADER_SIZE;
-  for (let i = 0; i < types.length; i++) {
-    off = writeType(v, off, types[i], nameOffs[i], total);
-  }
-  strings.writeTo(out, off);
+  v.setUint32(20, str.length, true);
+  out.set(typeBytes, BTF_HEADER_SIZE);
+  out.set(str, BTF_HEADER_SIZE + typeLen);
   return out;
 }
 
-/** Every string of a type in the order writeType consumes them. */
-function namesOf(t: Type): string[] {
-  switch (t.kind) {
-    case 'struct':
-    case 'union':
-      return [t.name, ...t.members.map((m) => m.name)];
-    case 'enum':
-    case 'enum64':
-      return [t.name, ...t.values.map((x) => x.name)];
-    case 'func_proto':
-      return [t.name, ...t.params.map((p) => p.name)];
-    default:
-      return [t.name];
-  }
-}
-
-function writeType(v: DataView, off: number, t: Type, names: number[], total: number): number {
+function writeType(v: DataView, off: number, t: Type, strings: StringBuilder, total: number): number {
   const fail = (what: string): BtfMarshalError => new BtfMarshalError(t.id, `btf: marshal: type ${t.id}: ${what}`);
   const u32 = (x: number, what: string): number => {
     if (!Number.isInteger(x) || x < 0 || x > 0xffffffff) throw fail(`${what} ${x} does not fit in 32 bits`);
@@ -141,7 +141,7 @@ function writeType(v: DataView, off: number, t: Type, names: number[], total: nu
   const head = (vlen: number, kflag: boolean, sizeOrType: number): void => {
     if (vlen > 0xffff) throw fail(`vlen ${vlen} exceeds 65535`);
     const kind = KIND_NUMBER[t.kind];
-    v.setUint32(off, names[0], true);
+    v.setUint32(off, strings.add(t.name), true);
     v.setUint32(off + 4, ((kflag ? 0x80000000 : 0) | (kind << 24) | vlen) >>> 0, true);
     v.setUint32(off + 8, sizeOrType, true);
   };
@@ -177,7 +177,7 @@ function writeType(v: DataView, off: number, t: Type, names: number[], total: nu
       head(t.members.length, kflag, u32(t.size, 'size'));
       let q = p;
       t.members.forEach((m, i) => {
-        v.setUint32(q, names[1 + i], true);
+        v.setUint32(q, strings.add(m.name), true);
         v.setUint32(q + 4, ref(m.type, `member ${i}: `), true);
         if (kflag) {
           if (!(m.bitOffset >= 0 && m.bitOffset < 0x1000000) || !(m.bitfieldSize >= 0 && m.bitfieldSize < 256)) {
@@ -198,7 +198,7 @@ function writeType(v: DataView, off: number, t: Type, names: number[], total: nu
         if (!Number.isInteger(x.value) || x.value < -0x80000000 || x.value > 0xffffffff) {
           throw fail(`value ${i}: ${x.value} does not fit in 32 bits`);
         }
-        v.setUint32(q, names[1 + i], true);
+        v.setUint32(q, strings.add(x.name), true);
         v.setUint32(q + 4, x.value >>> 0, true);
         q += 8;
       });
@@ -210,7 +210,7 @@ function writeType(v: DataView, off: number, t: Type, names: number[], total: nu
       t.values.forEach((x, i) => {
         if (x.value < -(1n << 63n) || x.value >= 1n << 64n) throw fail(`value ${i}: ${x.value} does not fit in 64 bits`);
         const u = BigInt.asUintN(64, x.value);
-        v.setUint32(q, names[1 + i], true);
+        v.setUint32(q, strings.add(x.name), true);
         v.setUint32(q + 4, Number(u & 0xffffffffn), true);
         v.setUint32(q + 8, Number(u >> 32n), true);
         q += 12;
@@ -230,7 +230,7 @@ function writeType(v: DataView, off: number, t: Type, names: number[], total: nu
       head(t.params.length + (t.variadic ? 1 : 0), false, ref(t.returnType, 'return '));
       let q = p;
       t.params.forEach((x, i) => {
-        v.setUint32(q, names[1 + i], true);
+        v.setUint32(q, strings.add(x.name), true);
         v.setUint32(q + 4, ref(x.type, `param ${i}: `), true);
         q += 8;
       });
