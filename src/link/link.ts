@@ -71,6 +71,9 @@ export interface Link extends Disposable {
   close(): void;
 }
 
+/** Link kinds whose kernel link type has no update operation. */
+const NOT_UPDATABLE = new Set<LinkKind>(['raw_tracepoint', 'tracepoint', 'kprobe', 'uprobe', 'uprobe_multi', 'perf_event', 'tracing']);
+
 type LinkFactory = (fd: Fd, info: LinkInfo, label: string) => Link;
 const factories = new Map<number, LinkFactory>();
 
@@ -245,13 +248,17 @@ export class FdLink implements Link {
       flags: opts.replace ? 1 << 2 : 0, // BPF_F_REPLACE
       old_prog_fd: opts.replace ? opts.replace.fd : 0,
     });
-    bpf(Cmd.BPF_LINK_UPDATE, attr, `${this.#label}: update`, (e) =>
-      e === Errno.EOPNOTSUPP || e === Errno.ENOTSUPP
-        ? `${linkTypeNameOf(this)} links cannot be updated`
-        : e === Errno.EPERM && opts.replace
-          ? 'the attached program is not the one given in `replace`'
-          : undefined,
-    );
+    try {
+      bpf(Cmd.BPF_LINK_UPDATE, attr, `${this.#label}: update`, (e) =>
+        e === Errno.EPERM && opts.replace ? 'the attached program is not the one given in `replace`' : e === Errno.EINVAL ? 'the new program does not fit this link (type or attach type)' : undefined,
+      );
+    } catch (e) {
+      // The kernel answers EINVAL for link types without update support.
+      if (e instanceof InvalidArgumentError && NOT_UPDATABLE.has(this.kind)) {
+        throw syscallError('bpf', 'BPF_LINK_UPDATE', Errno.EOPNOTSUPP, `${this.#label}: update`, `${this.kind.replace(/_/g, ' ')} links cannot be updated: close and attach again`, e);
+      }
+      throw e;
+    }
   }
 
   detach(): void {
@@ -278,10 +285,6 @@ export class FdLink implements Link {
   toString(): string {
     return this.#label;
   }
-}
-
-function linkTypeNameOf(l: Link): string {
-  return l.kind === 'other' ? 'these' : l.kind.replace(/_/g, ' ');
 }
 
 /**
