@@ -34,6 +34,7 @@ export interface AccessSpec {
   bitOffset: number;
 }
 
+/** The three families of relocation kinds: field-, type- and enumerator-based. */
 export type ReloClass = 'field' | 'type' | 'enumval';
 
 /** Which family a relocation kind belongs to. */
