@@ -115,3 +115,45 @@ test('attachProgram explains what is missing before any syscall', () => {
   assert.throws(() => attachUprobeMulti('/bin/true', [], { fd: 1, type: ProgramType.Kprobe }), /targets must be a non-empty array/);
   assert.equal(calls.length, 0);
 });
+
+test('perf events fall back to PERF_EVENT_IOC_SET_BPF when the kernel has no perf links, and close the perf fd on failure', async () => {
+  const { Fd } = await import('../sys/fd.js');
+  const { attachPerfEvent, PerfEventIoctlAttachment } = await import('./perf-event.js');
+  const ioctls: Array<[number, number, unknown]> = [];
+  const closed: number[] = [];
+  let ioctlFails = false;
+  const einval = Object.assign(new Error('bpf: EINVAL'), { errno: 22, code: 'EINVAL' });
+  setNativeForTesting({
+    bpf(cmd: number) {
+      if (cmd === Cmd.BPF_LINK_CREATE) throw einval;
+      throw Object.assign(new Error('bpf: ENOSYS'), { errno: 38 }); // program info: unknown
+    },
+    ioctl(fd: number, req: number, arg: unknown) {
+      if (ioctlFails) throw Object.assign(new Error('ioctl: EINVAL'), { errno: 22 });
+      ioctls.push([fd, req, arg]);
+      return 0;
+    },
+    close(fd: number) {
+      closed.push(fd);
+    },
+  } as unknown as NativeBinding);
+  const a = attachPerfEvent('tracepoint', { fd: 9, type: ProgramType.TracePoint }, Fd.own(50), 'link tracepoint a/b');
+  assert.ok(a instanceof PerfEventIoctlAttachment);
+  assert.equal(a.isBpfLink, false);
+  assert.deepEqual(ioctls, [
+    [50, 0x40042408, 9], // PERF_EVENT_IOC_SET_BPF
+    [50, 0x2400, 0], // PERF_EVENT_IOC_ENABLE
+  ]);
+  a.close();
+  a.close();
+  assert.deepEqual(ioctls.at(-1), [50, 0x2401, 0]); // PERF_EVENT_IOC_DISABLE
+  assert.deepEqual(closed, [50]);
+  // Both ways refused: the link error is thrown and the perf fd closed.
+  ioctlFails = true;
+  assert.throws(() => attachPerfEvent('tracepoint', { fd: 9 }, Fd.own(51), 'link tracepoint a/b'), /link tracepoint a\/b: create link: EINVAL/);
+  assert.deepEqual(closed, [50, 51]);
+  // A cookie needs the perf link: no fallback.
+  ioctlFails = false;
+  assert.throws(() => attachPerfEvent('tracepoint', { fd: 9 }, Fd.own(52), 'l', { cookie: 1 }), /EINVAL/);
+  assert.deepEqual(closed, [50, 51, 52]);
+});

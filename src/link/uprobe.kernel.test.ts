@@ -54,20 +54,22 @@ test('uprobe and uretprobe on a function of a C program count its calls and read
   }
 });
 
-test('a uprobe by file offset, and one restricted to another pid', async (t) => {
+test('a uprobe by file offset with a bpf_cookie, and one restricted to another pid', async (t) => {
   if (!kernelTest(t, { reason: linkHelperUnavailable })) return;
   const helper = linkHelperPath();
   using byOffset = counterMap();
   using otherPid = counterMap();
-  using p1 = loadTestProgram('uprobe_off', ProgramType.Kprobe, pidCounter(byOffset.fd));
   using p2 = loadTestProgram('uprobe_pid', ProgramType.Kprobe, pidCounter(otherPid.fd));
-  using l1 = attachUprobe(helper, symbolFileOffset(helper, SYMBOL), p1);
+  using p1c = loadTestProgram('uprobe_cookie', ProgramType.Kprobe, pidCounter(byOffset.fd, { cookie: true }));
+  using l1 = attachUprobe(helper, symbolFileOffset(helper, SYMBOL), p1c, { cookie: 0xc0ffeen });
   using l2 = attachUprobe(helper, SYMBOL, p2, { pid: process.pid }); // this process never calls it
   await runLinkHelper(['uprobe', String(N)], (pid) => {
     byOffset.update(Slot.pid, BigInt(pid));
     otherPid.update(Slot.pid, BigInt(pid));
   });
   assert.equal(byOffset.lookup(Slot.count), BigInt(N));
+  assert.equal(byOffset.lookup(Slot.sum), BigInt(N) * 0xc0ffeen, 'bpf_get_attach_cookie() returned the cookie');
+  assert.equal(l1.info().perfEvent?.cookie, 0xc0ffeen);
   assert.equal(otherPid.lookup(Slot.count), 0n);
   assert.ok(l1.info().id > 0 && l2.info().id > 0);
 });

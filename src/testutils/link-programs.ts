@@ -26,16 +26,17 @@ function slotPtr(a: Assembler, mapFd: number, slot: number): Assembler {
  * A program that, when the current process is map[pid], adds 1 to map[count]; with `value`, it
  * first loads a u64 from the context at that offset (r6 = ctx) and stores it in map[last] and
  * adds it to map[sum]. With `matchAt`, it counts only when the u64 at ctx+matchAt.off equals
- * matchAt.value.
+ * matchAt.value. With `cookie`, the value stored is bpf_get_attach_cookie() instead.
  */
-export function pidCounter(mapFd: number, opts: { value?: number; matchAt?: { off: number; value: number }; ret?: number } = {}): Instruction[] {
+export function pidCounter(mapFd: number, opts: { value?: number; cookie?: boolean; matchAt?: { off: number; value: number }; ret?: number } = {}): Instruction[] {
   const a = new Assembler().mov64(R6, R1);
   if (opts.value !== undefined) a.ldxdw(R8, R6, opts.value);
   if (opts.matchAt) a.ldxdw(R1, R6, opts.matchAt.off).jne(R1, opts.matchAt.value, 'out');
   a.call('get_current_pid_tgid').rsh64(R0, 32).mov64(R7, R0);
   slotPtr(a, mapFd, 0).ldxdw(R1, R0, 0).jne(R1, R7, 'out');
   slotPtr(a, mapFd, 1).mov64(R1, 1).atomicAdd64(R0, 0, R1);
-  if (opts.value !== undefined) {
+  if (opts.cookie) a.mov64(R1, R6).call('get_attach_cookie').mov64(R8, R0);
+  if (opts.value !== undefined || opts.cookie) {
     slotPtr(a, mapFd, 2).stxdw(R0, 0, R8);
     slotPtr(a, mapFd, 3).atomicAdd64(R0, 0, R8);
   }
