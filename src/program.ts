@@ -34,6 +34,8 @@ import { encodeFuncInfo, encodeLineInfo, FUNC_INFO_SIZE, LINE_INFO_SIZE, type Fu
 import { ProgramType, programTypeName } from './types.js';
 import { sanitizeName } from './map.js';
 import { ensureBpffs } from './bpffs.js';
+import { attachProgram, type AttachProgramOptions } from './link/attach.js';
+import type { Link } from './link/link.js';
 import { loadKernelSpec, type Spec } from './btf/index.js';
 
 /** A program described by hand (e.g. instructions from the Assembler). */
@@ -300,10 +302,13 @@ export class Program implements Disposable {
   readonly expectedAttachType: number;
   /** The verifier log when loaded with `logLevel` > 0, else empty. */
   readonly verifierLog: readonly string[];
+  /** The ELF section it came from (`tracepoint/syscalls/sys_enter_openat`), which {@link Program.attach} reads; undefined for hand-built programs. */
+  readonly sectionName: string | undefined;
   #fd: Fd;
   #label: string;
 
-  private constructor(fd: Fd, name: string, type: number, expectedAttachType: number, log: readonly string[]) {
+  private constructor(fd: Fd, name: string, type: number, expectedAttachType: number, log: readonly string[], sectionName?: string) {
+    this.sectionName = sectionName;
     this.#fd = fd;
     this.name = name;
     this.type = type;
@@ -397,7 +402,7 @@ export class Program implements Disposable {
         opts,
       );
       if (!out.ok) throw new VerifierError(name, out.errno, out.log, out.truncated, { cause: out.cause });
-      return new Program(Fd.own(out.fd), name, spec.type, expected, out.log);
+      return new Program(Fd.own(out.fd), name, spec.type, expected, out.log, isSpec ? spec.sectionName : undefined);
     } finally {
       // The program holds its own reference to the BTF.
       ownBtf?.close();
@@ -522,6 +527,16 @@ export class Program implements Disposable {
     if (ctxOut) result.ctxOut = Buffer.from(ctxOut.subarray(0, ctxLen));
     else if (syscallProg) result.ctxOut = ctx ? Buffer.from(ctx) : Buffer.alloc(0);
     return result;
+  }
+
+  /**
+   * Attaches the program where its section name says (`tracepoint/<group>/<name>`, `raw_tp/<name>`,
+   * `fentry/<fn>`, `uprobe/<binary>:<symbol>`, `xdp` with `opts.iface`, ...). The returned link
+   * detaches on `close()`; see `tsbpf/link` for the explicit attach functions.
+   */
+  attach(opts: AttachProgramOptions = {}): Link {
+    this.#fd.raw(this.#label); // ClosedError after close
+    return attachProgram(this, opts);
   }
 
   /** Pins the program at a bpffs path (BPF_OBJ_PIN), mounting /sys/fs/bpf if needed. */

@@ -6,11 +6,11 @@ import { linkHelperPath, linkHelperUnavailable, runLinkHelper } from '../testuti
 import { loadCollection } from '../collection.js';
 import { loadCollectionSpec } from '../elf/index.js';
 import { u32, u64 } from '../codec.js';
-import { attachProgram, type Link } from './index.js';
+import type { Link } from './index.js';
 
 const N = 19;
 
-test('programs compiled from C attach by their section names (tracepoint, tp_btf, uprobe, uretprobe)', async (t) => {
+test('programs compiled from C attach themselves by their section names (tracepoint, tp_btf, uprobe, uretprobe)', async (t) => {
   if (!kernelTest(t, { reason: linkHelperUnavailable })) return;
   const bytes = fixtureBytes(t, 'link_attach');
   if (!bytes) return;
@@ -21,9 +21,10 @@ test('programs compiled from C attach by their section names (tracepoint, tp_btf
   const links: Link[] = [];
   try {
     for (const [name, p] of Object.entries(coll.programs)) {
-      const section = spec.programs[name].sectionName;
+      const section = p.sectionName ?? '';
+      assert.equal(section, spec.programs[name].sectionName, 'the loaded program keeps its section name');
       const target = section.startsWith('uprobe') || section.startsWith('uretprobe') ? `${helper}:tsbpf_uprobe_target` : undefined;
-      links.push(attachProgram(p, { section, target }));
+      links.push(p.attach({ target }));
     }
     assert.deepEqual(links.map((l) => l.kind).sort(), ['raw_tracepoint', 'tracepoint', 'uprobe', 'uprobe']);
     await runLinkHelper(['getpid', String(N)], (pid) => coll.variable('target_pid').set(pid));
