@@ -8,6 +8,7 @@ import { runMaps, watchMaps } from './maps.js';
 import { runCount } from './count.js';
 import type { CountMethod } from '../count/count.js';
 import { startExporter } from '../export/server.js';
+import { genUsage, runGen } from './gen.js';
 import { runProg } from './prog.js';
 
 const usage = `usage: tsbpf <command> [options]
@@ -21,6 +22,7 @@ commands:
   prog run <obj.o> <program> [--data-in FILE] [--ctx-in FILE] [--repeat N] [--json]
                                          load an object and test-run one program (BPF_PROG_TEST_RUN)
   export [--listen HOST:PORT]            Prometheus metrics of every map (default 127.0.0.1:9435)
+${genUsage.trimEnd()}
   help                                   this text
 
 counting methods: auto (default), kernel, foreach, batch, iterate, max-entries
@@ -38,6 +40,8 @@ function method(v: string | undefined): CountMethod | undefined {
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   switch (cmd) {
+    case 'gen':
+      return runGen(rest);
     case 'demo':
       console.log(runDemo());
       return 0;
