@@ -36,7 +36,7 @@ function checkLayout(spec: Spec, container: StructType | UnionType, layout: Layo
   const home = candidates.find((id) => names.every((n) => findMember(spec, id, n) !== undefined));
   assert.ok(home !== undefined, `${layout.name}: no member of ${container.name} holds all of ${names.join(', ')}`);
   for (const [ours, f] of Object.entries(layout.fields)) {
-    const m = findMember(spec, home, ALIASES[layout.name]?.[ours] ?? ours)!;
+    const m: { byteOffset: number } = findMember(spec, home!, ALIASES[layout.name]?.[ours] ?? ours)!;
     assert.equal(m.byteOffset, f.offset, `${layout.name}.${ours} offset`);
   }
 }
