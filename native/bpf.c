@@ -348,10 +348,16 @@ static void poll_cb(uv_poll_t *h, int status, int events) {
   napi_open_handle_scope(env, &scope);
   napi_value cb, recv, argv[2], result;
   napi_get_reference_value(env, p->callback, &cb);
-  napi_get_undefined(env, &recv);
+  /* napi_make_callback wants an object receiver: undefined makes it fail without calling. */
+  napi_get_global(env, &recv);
   napi_create_int32(env, status, &argv[0]);
   napi_create_int32(env, events, &argv[1]);
-  napi_make_callback(env, p->async, recv, cb, 2, argv, &result);
+  if (napi_make_callback(env, p->async, recv, cb, 2, argv, &result) == napi_pending_exception) {
+    /* Nothing above us can catch it: report it as uncaught, as Node does for its own callbacks. */
+    napi_value exc;
+    napi_get_and_clear_last_exception(env, &exc);
+    napi_fatal_exception(env, exc);
+  }
   napi_close_handle_scope(env, scope);
 }
 
