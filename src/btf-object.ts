@@ -6,24 +6,13 @@
  * the BtfObject once everything that needs it is loaded.
  */
 import { Cmd } from './sys/enums.gen.js';
-import { BtfLoadAttr, GetIdAttr, ObjInfoAttr } from './sys/attrs.js';
-import { Layout, ptr, u32 } from './sys/layout.js';
+import { BtfInfo, BtfLoadAttr, GetIdAttr, ObjInfoAttr } from './sys/attrs.js';
 import { bpf } from './sys/syscall.js';
 import { native } from './sys/native.js';
 import { Errno } from './sys/errno.js';
 import { Fd } from './sys/fd.js';
 import { BtfLoadError } from './verifier-error.js';
 import { checkLogOptions, loadWithLog, type LogOptions } from './log-retry.js';
-
-/** `struct bpf_btf_info` (BPF_OBJ_GET_INFO_BY_FD on a BTF fd). */
-const BtfInfoLayout = new Layout('bpf_btf_info', 32, {
-  btf: ptr(0),
-  btf_size: u32(8),
-  id: u32(12),
-  name: ptr(16),
-  name_len: u32(24),
-  kernel_btf: u32(28),
-});
 
 /** What the kernel reports about a loaded BTF object. */
 export interface BtfObjectInfo {
@@ -114,16 +103,16 @@ export class BtfObject implements Disposable {
   /** Reads the kernel's info about this BTF object (id, size, name). */
   info(): BtfObjectInfo {
     const nameBuf = new Uint8Array(64);
-    const info = BtfInfoLayout.encode({ name_len: nameBuf.length });
+    const info = BtfInfo.encode({ name_len: nameBuf.length });
     // A pointer inside the info struct: write the name buffer's address there ourselves.
-    new DataView(info.bytes.buffer, info.bytes.byteOffset).setBigUint64(BtfInfoLayout.fields.name.offset, native().addressOf(nameBuf), true);
+    new DataView(info.bytes.buffer, info.bytes.byteOffset).setBigUint64(BtfInfo.fields.name.offset, native().addressOf(nameBuf), true);
     bpf(Cmd.BPF_OBJ_GET_INFO_BY_FD, ObjInfoAttr.encode({ bpf_fd: this.fd, info_len: info.bytes.length, info: info.bytes }), `btf ${this.name}: info`);
     const end = nameBuf.indexOf(0);
     return {
-      id: BtfInfoLayout.u32(info.bytes, 'id'),
-      size: BtfInfoLayout.u32(info.bytes, 'btf_size'),
+      id: BtfInfo.u32(info.bytes, 'id'),
+      size: BtfInfo.u32(info.bytes, 'btf_size'),
       name: Buffer.from(nameBuf.subarray(0, end < 0 ? nameBuf.length : end)).toString('utf8'),
-      kernel: BtfInfoLayout.u32(info.bytes, 'kernel_btf') !== 0,
+      kernel: BtfInfo.u32(info.bytes, 'kernel_btf') !== 0,
     };
   }
 

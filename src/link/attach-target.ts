@@ -10,7 +10,7 @@ import { native } from '../sys/native.js';
 import { Fd } from '../sys/fd.js';
 import { ProgramType, programTypeName } from '../types.js';
 import { KERNEL_BTF_DIR, loadKernelSpec, loadModuleSpec, type Spec, type TypeKind } from '../btf/index.js';
-import { BtfInfoLayout } from './attrs.js';
+import { BtfInfo as BtfInfoLayout } from '../sys/attrs.js';
 import { AttachTargetNotFoundError } from './errors.js';
 import { shortAttachTypeName } from './program.js';
 

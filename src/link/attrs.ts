@@ -139,13 +139,3 @@ export const LinkInfoLayout = new Layout('bpf_link_info', 64, {
   sockmap_map_id: u32(16),
   sockmap_attach_type: u32(20),
 });
-
-/** `struct bpf_btf_info` (the fields used to find a module's BTF object). */
-export const BtfInfoLayout = new Layout('bpf_btf_info', 32, {
-  btf: ptr(0),
-  btf_size: u32(8),
-  id: u32(12),
-  name: ptr(16),
-  name_len: u32(24),
-  kernel_btf: u32(28),
-});

@@ -124,21 +124,6 @@ export const BtfLoadAttr = new Layout('btf_load', 32, {
   btf_log_true_size: u32(28),
 });
 
-/** BPF_LINK_CREATE (the common head; target-specific tails are encoded by the link modules). */
-export const LinkCreateAttr = new Layout('link_create', 64, {
-  prog_fd: u32(0),
-  target_fd: u32(4),
-  attach_type: u32(8),
-  flags: u32(12),
-  target_btf_id: u32(16),
-  iter_info: ptr(16),
-  iter_info_len: u32(24),
-  perf_event_bpf_cookie: u64(16),
-  tracing_cookie: u64(24),
-  tcx_relative_fd: u32(16),
-  tcx_expected_revision: u64(24),
-});
-
 /** BPF_RAW_TRACEPOINT_OPEN. */
 export const RawTracepointOpenAttr = new Layout('raw_tracepoint', 24, {
   name: ptr(0),
@@ -192,4 +177,14 @@ export const ProgInfo = new Layout('bpf_prog_info', 232, {
   verified_insns: u32(216),
   attach_btf_obj_id: u32(220),
   attach_btf_id: u32(224),
+});
+
+/** struct bpf_btf_info (BPF_OBJ_GET_INFO_BY_FD on a BTF object). */
+export const BtfInfo = new Layout('bpf_btf_info', 32, {
+  btf: ptr(0),
+  btf_size: u32(8),
+  id: u32(12),
+  name: ptr(16),
+  name_len: u32(24),
+  kernel_btf: u32(28),
 });
