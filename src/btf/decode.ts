@@ -1,3 +1,4 @@
+import { BtfKind } from './types.js';
 import type { StringTable } from './strings.js';
 import type {
   Enum64Value,
@@ -12,27 +13,7 @@ import type {
 } from './types.js';
 
 /** `BTF_KIND_*` numbers used by the raw readers. */
-export const K = {
-  Int: 1,
-  Ptr: 2,
-  Array: 3,
-  Struct: 4,
-  Union: 5,
-  Enum: 6,
-  Fwd: 7,
-  Typedef: 8,
-  Volatile: 9,
-  Const: 10,
-  Restrict: 11,
-  Func: 12,
-  FuncProto: 13,
-  Var: 14,
-  Datasec: 15,
-  Float: 16,
-  DeclTag: 17,
-  TypeTag: 18,
-  Enum64: 19,
-} as const;
+export const K = BtfKind;
 
 /** Highest kind number this parser knows. */
 export const MAX_KIND = 19;

@@ -30,6 +30,30 @@ export type TypeKind =
   | 'type_tag'
   | 'enum64';
 
+/** `BTF_KIND_*` numbers by C-style name, for readers that work on raw records. */
+export const BtfKind = {
+  Void: 0,
+  Int: 1,
+  Ptr: 2,
+  Array: 3,
+  Struct: 4,
+  Union: 5,
+  Enum: 6,
+  Fwd: 7,
+  Typedef: 8,
+  Volatile: 9,
+  Const: 10,
+  Restrict: 11,
+  Func: 12,
+  FuncProto: 13,
+  Var: 14,
+  Datasec: 15,
+  Float: 16,
+  DeclTag: 17,
+  TypeTag: 18,
+  Enum64: 19,
+} as const;
+
 /** The `BTF_KIND_*` number of each kind, as stored in the `info` word. */
 export const KIND_NUMBER: Readonly<Record<TypeKind, number>> = {
   void: 0,

@@ -9,30 +9,10 @@
  * an existing type record. Full BTF handling (printing, CO-RE) lives in `src/btf`.
  */
 import { ElfParseError } from './errors.js';
+import { BtfKind } from '../btf/index.js';
 
-/** BTF kinds (`BTF_KIND_*`). */
-export const Kind = {
-  Void: 0,
-  Int: 1,
-  Ptr: 2,
-  Array: 3,
-  Struct: 4,
-  Union: 5,
-  Enum: 6,
-  Fwd: 7,
-  Typedef: 8,
-  Volatile: 9,
-  Const: 10,
-  Restrict: 11,
-  Func: 12,
-  FuncProto: 13,
-  Var: 14,
-  Datasec: 15,
-  Float: 16,
-  DeclTag: 17,
-  TypeTag: 18,
-  Enum64: 19,
-} as const;
+/** BTF kinds (`BTF_KIND_*`), from src/btf. */
+export const Kind = BtfKind;
 
 /** VAR linkage (`BTF_VAR_*`). */
 export const VarLinkage = { Static: 0, GlobalAllocated: 1, GlobalExtern: 2 } as const;
