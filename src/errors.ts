@@ -5,7 +5,7 @@
 import { Errno, errnoName } from './sys/errno.js';
 
 /** Which system call failed. */
-export type SyscallName = 'bpf' | 'perf_event_open' | 'ioctl' | 'mmap' | 'setsockopt' | 'socket' | 'close';
+export type SyscallName = 'bpf' | 'perf_event_open' | 'ioctl' | 'mmap' | 'setsockopt' | 'socket' | 'close' | 'poll';
 
 /** A system call failed; `code` is the errno name (`ENOENT`), `errno` its number, `command` the bpf command. */
 export class SyscallError extends Error {

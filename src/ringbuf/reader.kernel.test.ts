@@ -1,0 +1,227 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { kernelTest, openFdCount } from '../testutils/kernel.js';
+import { ringbufProducer } from '../testutils/event-programs.js';
+import { BpfMap, MapType, ClosedError } from '../index.js';
+import { RingBufReader } from './index.js';
+
+const ringSpec = (name: string, size: number) => ({ name, type: MapType.RingBuf, keySize: 0, valueSize: 0, maxEntries: size });
+
+/** The sequence number of a 16-byte record `{ u64 seq; u64 index }` (below 2^32 in these tests). */
+function seqAt(view: DataView, off: number): number {
+  assert.equal(view.getUint32(off + 4, true), 0);
+  return view.getUint32(off, true);
+}
+
+describe('RingBufReader on the running kernel', () => {
+  test('1,000,000 records arrive in order, none lost, through drain, readBatch, for await and read', async (t) => {
+    if (!kernelTest(t)) return;
+    // 4 MiB holds 174,762 records of 24 bytes (8 header + 16): emit 100,000 per round, then read.
+    using events = BpfMap.create(ringSpec('t_rb_million', 4 << 20));
+    using producer = ringbufProducer(events, { perRun: 10_000 });
+    using reader = new RingBufReader(events);
+    const ROUNDS = 10;
+    const PER_ROUND = 100_000;
+    let expected = 0;
+    let lengthsOk = true;
+    const check = (_b: Uint8Array, off: number, len: number, view: DataView): void => {
+      if (len !== 16) lengthsOk = false;
+      const s = seqAt(view, off);
+      if (s !== expected) assert.fail(`record ${expected}: got sequence ${s}`);
+      expected++;
+    };
+    for (let round = 0; round < ROUNDS; round++) {
+      const before = reader.query();
+      assert.equal(before.availData, 0);
+      assert.equal(before.consumerPos, before.producerPos);
+      producer.run(PER_ROUND / 10_000);
+      const q = reader.query();
+      assert.deepEqual(q, { availData: PER_ROUND * 24, ringSize: 4 << 20, consumerPos: before.consumerPos, producerPos: before.producerPos + PER_ROUND * 24 });
+      const target = expected + PER_ROUND;
+      if (round < 6) {
+        // drain in slices, then the rest
+        assert.equal(reader.drain(check, 1234), 1234);
+        assert.equal(reader.drain(check), PER_ROUND - 1234);
+      } else if (round < 8) {
+        assert.equal(await reader.readBatch(check, { timeoutMs: 1000 }), PER_ROUND);
+      } else if (round === 8) {
+        for await (const rec of reader) {
+          check(rec.sample, 0, rec.sample.length, new DataView(rec.sample.buffer, rec.sample.byteOffset, 16));
+          if (expected === target) break;
+        }
+      } else {
+        for (let i = 0; i < PER_ROUND; i++) {
+          const rec = await reader.read({ timeoutMs: 1000 });
+          assert.ok(rec, `record ${expected}: read timed out`);
+          check(rec.sample, 0, rec.sample.length, new DataView(rec.sample.buffer, rec.sample.byteOffset, 16));
+        }
+      }
+      assert.equal(expected, target);
+      const after = reader.query();
+      assert.equal(after.availData, 0);
+      assert.equal(after.consumerPos, q.producerPos);
+    }
+    assert.ok(lengthsOk, 'every record is 16 bytes');
+    assert.equal(expected, ROUNDS * PER_ROUND);
+    // The producer counted every attempt: a failed bpf_ringbuf_output would leave a gap above.
+    assert.equal((producer.counter as BpfMap<number, bigint>).lookup(0), BigInt(ROUNDS * PER_ROUND));
+    assert.equal(await reader.read({ timeoutMs: 0 }), undefined);
+  });
+
+  test('a pending read wakes up when the program submits', async (t) => {
+    if (!kernelTest(t)) return;
+    using events = BpfMap.create(ringSpec('t_rb_wake', 4096));
+    using producer = ringbufProducer(events, { perRun: 3 });
+    using reader = new RingBufReader(events);
+    setTimeout(() => producer.run(1), 30);
+    const t0 = performance.now();
+    const rec = await reader.read();
+    assert.ok(rec);
+    assert.ok(performance.now() - t0 >= 20, 'it waited for the producer');
+    assert.equal(seqAt(new DataView(rec.sample.buffer, rec.sample.byteOffset), 0), 0);
+    assert.equal(rec.remaining, 48);
+    // The other two are already there: readBatch returns without waiting.
+    const seen: number[] = [];
+    assert.equal(await reader.readBatch((_b, off, _l, v) => seen.push(seqAt(v, off))), 2);
+    assert.deepEqual(seen, [1, 2]);
+    // And the async iterator picks up records submitted later.
+    setTimeout(() => producer.run(2), 10);
+    const got: number[] = [];
+    for await (const r of reader) {
+      got.push(seqAt(new DataView(r.sample.buffer, r.sample.byteOffset), 0));
+      if (got.length === 6) break;
+    }
+    assert.deepEqual(got, [3, 4, 5, 6, 7, 8]);
+  });
+
+  test('discarded records are skipped', async (t) => {
+    if (!kernelTest(t)) return;
+    using events = BpfMap.create(ringSpec('t_rb_discard', 1 << 16));
+    using producer = ringbufProducer(events, { perRun: 50, discardEvery: true });
+    using reader = new RingBufReader(events);
+    producer.run(2);
+    const q = reader.query();
+    assert.equal(q.availData, 100 * 24 * 2, 'discarded records take space until consumed');
+    const seqs: number[] = [];
+    assert.equal(reader.drain((_b, off, _l, v) => seqs.push(seqAt(v, off))), 100);
+    assert.deepEqual(seqs, Array.from({ length: 100 }, (_, i) => i));
+    assert.equal(reader.query().availData, 0);
+  });
+
+  test('timeouts, abort signals and close', async (t) => {
+    if (!kernelTest(t)) return;
+    using events = BpfMap.create(ringSpec('t_rb_wait', 4096));
+    using producer = ringbufProducer(events, { perRun: 1 });
+    const reader = new RingBufReader(events);
+    let t0 = performance.now();
+    assert.equal(await reader.read({ timeoutMs: 0 }), undefined);
+    assert.equal(await reader.read({ timeoutMs: 40 }), undefined);
+    assert.ok(performance.now() - t0 >= 35);
+    t0 = performance.now();
+    assert.equal(await reader.readBatch(() => assert.fail('nothing to read'), { timeoutMs: 30 }), 0);
+    assert.ok(performance.now() - t0 >= 25);
+
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(new Error('stop waiting')), 20);
+    await assert.rejects(reader.read({ signal: ac.signal }), /stop waiting/);
+    await assert.rejects(reader.read({ signal: AbortSignal.abort() }), { name: 'AbortError' });
+    // The reader still works after an abort.
+    producer.run(1);
+    assert.ok(await reader.read({ timeoutMs: 1000 }));
+
+    await assert.rejects(reader.read({ timeoutMs: -1 }), RangeError);
+
+    // close() ends a pending read and a pending iteration.
+    const pending = reader.read();
+    const iter = reader[Symbol.asyncIterator]().next();
+    setTimeout(() => reader.close(), 10);
+    await assert.rejects(pending, (e: unknown) => e instanceof ClosedError && /^ringbuf t_rb_wait: already closed$/.test(e.message));
+    assert.deepEqual(await iter, { done: true, value: undefined });
+    reader.close();
+    assert.equal(reader.closed, true);
+    assert.throws(() => reader.query(), ClosedError);
+    assert.throws(() => reader.drain(() => {}), ClosedError);
+    await assert.rejects(reader.read(), ClosedError);
+    for await (const _ of reader) assert.fail('closed reader yields nothing');
+  });
+
+  test('close from inside the drain callback stops the walk', (t) => {
+    if (!kernelTest(t)) return;
+    using events = BpfMap.create(ringSpec('t_rb_cbclose', 4096));
+    using producer = ringbufProducer(events, { perRun: 5 });
+    const reader = new RingBufReader(events);
+    producer.run(1);
+    let n = 0;
+    assert.equal(reader.drain(() => {
+      n++;
+      reader.close();
+    }), 1);
+    assert.equal(n, 1);
+  });
+
+  test('the reader works after the map object is closed, and reads a ring a former reader left half read', async (t) => {
+    if (!kernelTest(t)) return;
+    const events = BpfMap.create(ringSpec('t_rb_own', 4096));
+    using producer = ringbufProducer(events, { perRun: 4 });
+    producer.run(1);
+    const first = new RingBufReader(events);
+    assert.equal(first.drain(() => {}, 1), 1);
+    first.close();
+    using reader = new RingBufReader(events);
+    events.close();
+    producer.run(1);
+    const seqs: number[] = [];
+    reader.drain((_b, off, _l, v) => seqs.push(seqAt(v, off)));
+    assert.deepEqual(seqs, [1, 2, 3, 4, 5, 6, 7]);
+    assert.equal(reader.name, 't_rb_own');
+    assert.equal(String(reader), 'ringbuf t_rb_own (4096 B)');
+  });
+
+  test('a map of another type is refused', (t) => {
+    if (!kernelTest(t)) return;
+    using m = BpfMap.create({ name: 't_rb_hash', type: MapType.Hash, keySize: 4, valueSize: 4, maxEntries: 1 });
+    assert.throws(() => new RingBufReader(m), (e: unknown) => e instanceof TypeError && /^ringbuf t_rb_hash: map type is hash, not ringbuf/.test(e.message));
+    assert.throws(() => new RingBufReader({ fd: -1 }), TypeError);
+  });
+
+  test('an unref()ed reader does not keep the process alive', (t) => {
+    if (!kernelTest(t)) return;
+    const script = `
+      import { BpfMap, MapType } from './src/index.js';
+      import { RingBufReader } from './src/ringbuf/index.js';
+      const m = BpfMap.create({ name: 'unref', type: MapType.RingBuf, keySize: 0, valueSize: 0, maxEntries: 4096 });
+      const r = new RingBufReader(m, { ref: false });
+      r.read({ timeoutMs: 60_000 }).then(() => console.log('read settled'));
+      r[Symbol.asyncIterator]().next().then(() => console.log('next settled'));
+      console.log('waiting');
+    `;
+    const root = fileURLToPath(new URL('../../', import.meta.url));
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, encoding: 'utf8', timeout: 20_000 });
+    assert.equal(r.signal, null, 'the child exited by itself');
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim(), 'waiting');
+  });
+
+  test('1,000 readers created and closed, and failed opens, leave the fd count unchanged', async (t) => {
+    if (!kernelTest(t)) return;
+    using events = BpfMap.create(ringSpec('t_rb_leak', 1 << 16));
+    using hash = BpfMap.create({ name: 't_rb_leak_h', type: MapType.Hash, keySize: 4, valueSize: 4, maxEntries: 1 });
+    using producer = ringbufProducer(events, { perRun: 2 });
+    const before = await openFdCount();
+    for (let i = 0; i < 1000; i++) {
+      const r = new RingBufReader(events);
+      // Half of the time, close with a read pending (its poll handle must go too).
+      const p = i % 2 === 0 ? r.read() : undefined;
+      producer.run(1);
+      if (p) assert.ok(await p);
+      assert.equal(r.drain(() => {}), i % 2 === 0 ? 1 : 2);
+      const pending = r.read();
+      r.close();
+      await assert.rejects(pending, ClosedError);
+    }
+    for (let i = 0; i < 100; i++) assert.throws(() => new RingBufReader(hash), TypeError);
+    assert.equal(await openFdCount(), before);
+  });
+});

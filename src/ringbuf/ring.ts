@@ -1,0 +1,227 @@
+/**
+ * RingView: the consumer side of a BPF ring buffer (BPF_MAP_TYPE_RINGBUF) over its two mappings,
+ * with no system calls: the reader maps the memory and waits, this file walks the records.
+ *
+ * Layout (kernel/bpf/ringbuf.c): page 0 holds `consumer_pos` (mapped read-write, written only by
+ * user space); page 1 holds `producer_pos` (read-only), followed by the data pages, which the
+ * kernel maps twice in a row so a record never wraps: a record at `pos & mask` can be read
+ * straight through even when it crosses the end of the ring. Each record starts with an 8-byte
+ * header, `struct bpf_ringbuf_hdr { u32 len; u32 pg_off; }`, where `len` carries
+ * BPF_RINGBUF_BUSY_BIT (reserved, not committed yet) and BPF_RINGBUF_DISCARD_BIT (dropped by
+ * the program); records are padded to 8 bytes.
+ *
+ * Memory ordering. The producer writes the header `len | BUSY` before publishing `producer_pos`
+ * (smp_store_release), then writes the sample and clears BUSY with smp_store_release on `len`.
+ * The consumer reads `producer_pos`, then each header, then the sample, then stores
+ * `consumer_pos`; libbpf uses load-acquire / store-release for these. JavaScript has no acquire
+ * loads on non-shared memory short of Atomics, so this reader relies on:
+ *  - program order of plain loads and stores, which V8 keeps for typed-array and DataView
+ *    accesses to memory it cannot prove unaliased, and which x86-64 (TSO) keeps in hardware:
+ *    loads are not reordered with older loads, stores not with older loads. On weakly ordered
+ *    CPUs (arm64, ...) the header load and the consumer store go through `Atomics.load` /
+ *    `Atomics.store` (sequentially consistent, so at least acquire / release) instead.
+ *  - the wake-up path: the reader checks the ring after a native poll wake-up or a system call,
+ *    and both are full barriers, so everything the kernel published before is visible.
+ * Busy-polling (calling `drain` in a loop without any wait or system call in between) works on
+ * x86-64 for the reasons above, but V8 gives no formal guarantee that a tight loop re-reads
+ * memory it did not write; let the loop yield (await something) between attempts.
+ *
+ * Positions are 64-bit counters held in JS numbers: exact up to 2^53 bytes (8 PiB) of traffic.
+ * `consumer_pos` is written as one 32-bit store except when its upper half changes (once per
+ * 4 GiB consumed); a producer that reads it in that instant sees a position far off and fails
+ * one reservation (the program sees -EAGAIN), which is the cost of having no 64-bit atomic store.
+ */
+import { endianness } from 'node:os';
+import { CorruptRecordError } from './errors.js';
+
+/** BPF_RINGBUF_BUSY_BIT: the record is reserved but not committed. */
+export const RINGBUF_BUSY_BIT = 0x8000_0000;
+/** BPF_RINGBUF_DISCARD_BIT: the program discarded the record; skip it. */
+export const RINGBUF_DISCARD_BIT = 0x4000_0000;
+/** BPF_RINGBUF_HDR_SZ: the size of a record header. */
+export const RINGBUF_HEADER_SIZE = 8;
+
+const LE = endianness() === 'LE';
+const LO = LE ? 0 : 4;
+const HI = LE ? 4 : 0;
+const TWO32 = 0x1_0000_0000;
+/** Plain loads are enough on TSO machines; elsewhere use Atomics for acquire/release. */
+const ORDERED = process.arch === 'x64' || process.arch === 'ia32';
+
+/**
+ * Receives one record in place: the sample is `bytes[offset, offset + length)`, and `view` is a
+ * DataView over the same memory as `bytes`. Both are views into the kernel's mapping, valid only
+ * until the callback returns: the space is handed back to the producer right after. Copy what
+ * must outlive the call (`bytes.slice(offset, offset + length)`). `remaining` is the number of
+ * bytes still published after this record (a lower bound: more may arrive meanwhile).
+ */
+export type RecordCallback = (bytes: Uint8Array, offset: number, length: number, view: DataView, remaining: number) => void;
+
+/** What `bpf_ringbuf_query()` reports in the kernel, read from the mapping. */
+export interface RingBufQuery {
+  /** BPF_RB_AVAIL_DATA: bytes published and not consumed (producer − consumer position), headers and uncommitted records included. */
+  availData: number;
+  /** BPF_RB_RING_SIZE: the ring's data size in bytes. */
+  ringSize: number;
+  /** BPF_RB_CONS_POS: the consumer position (bytes consumed since creation). */
+  consumerPos: number;
+  /** BPF_RB_PROD_POS: the producer position (bytes reserved since creation). */
+  producerPos: number;
+}
+
+/** Reads a u64 counter as a number; `hi` is read twice so a carry between the halves is never torn. */
+function readPos(words: Uint32Array): number {
+  for (;;) {
+    const hi = words[HI >> 2];
+    const lo = words[LO >> 2];
+    if (words[HI >> 2] === hi) return hi * TWO32 + lo;
+  }
+}
+
+/**
+ * The consumer side of one ring buffer over two memory regions: `consumerPage` (page 0 of the
+ * map, read-write) and `producer` (page 1 onwards: the producer page, then the data twice).
+ * Pure: tests drive it over plain ArrayBuffers.
+ */
+export class RingView {
+  /** The ring's data size in bytes (a power of two). */
+  readonly ringSize: number;
+  /** `ringSize - 1`. */
+  readonly mask: number;
+  /** The data area, mapped twice: `2 * ringSize` bytes, so a record at `pos & mask` never wraps. */
+  readonly bytes: Uint8Array;
+  /** A DataView over {@link RingView.bytes}. */
+  readonly view: DataView;
+  readonly #cons: Uint32Array;
+  readonly #prod: Uint32Array;
+  readonly #hdr: Uint32Array;
+  readonly #label: string;
+  #closed = false;
+
+  /**
+   * @param consumerPage page 0 of the map (at least 8 bytes; `consumer_pos` at offset 0).
+   * @param producer page 1 onwards: `producer_pos` at offset 0, data from `pageSize` on, `2 * ringSize` bytes.
+   * @param label names the reader in errors.
+   */
+  constructor(consumerPage: ArrayBuffer, producer: ArrayBuffer, pageSize: number, ringSize: number, label = 'ringbuf') {
+    if (!Number.isInteger(ringSize) || ringSize < 8 || (ringSize & (ringSize - 1)) !== 0 || ringSize > 0x4000_0000) {
+      throw new RangeError(`${label}: ring size ${ringSize} is not a power of two in [8, 2^30]`);
+    }
+    if (consumerPage.byteLength < 8) throw new RangeError(`${label}: consumer page is ${consumerPage.byteLength} bytes, need 8`);
+    if (!Number.isInteger(pageSize) || pageSize < 8 || pageSize % 8 !== 0) throw new RangeError(`${label}: page size ${pageSize} is invalid`);
+    if (producer.byteLength < pageSize + 2 * ringSize) {
+      throw new RangeError(`${label}: producer mapping is ${producer.byteLength} bytes, need ${pageSize + 2 * ringSize} (page + 2 x ring)`);
+    }
+    this.ringSize = ringSize;
+    this.mask = ringSize - 1;
+    this.#label = label;
+    this.#cons = new Uint32Array(consumerPage, 0, 2);
+    this.#prod = new Uint32Array(producer, 0, 2);
+    this.bytes = new Uint8Array(producer, pageSize, 2 * ringSize);
+    this.view = new DataView(producer, pageSize, 2 * ringSize);
+    this.#hdr = new Uint32Array(producer, pageSize, (2 * ringSize) >>> 2);
+  }
+
+  /** Marks the memory gone (the reader unmapped it): walks stop, nothing more is read or written. */
+  detach(): void {
+    this.#closed = true;
+  }
+
+  /** Whether {@link RingView.detach} was called. */
+  get detached(): boolean {
+    return this.#closed;
+  }
+
+  /** The consumer position as stored in page 0. */
+  consumerPos(): number {
+    return readPos(this.#cons);
+  }
+
+  /** The producer position as published by the kernel. */
+  producerPos(): number {
+    return readPos(this.#prod);
+  }
+
+  /** What bpf_ringbuf_query() would return, read from the mapping. */
+  query(): RingBufQuery {
+    const consumerPos = this.consumerPos();
+    const producerPos = this.producerPos();
+    return { availData: producerPos - consumerPos, ringSize: this.ringSize, consumerPos, producerPos };
+  }
+
+  /** Whether a committed or discarded record is waiting (the ring may still hold only busy ones when false). */
+  hasCommitted(): boolean {
+    const cons = this.consumerPos();
+    if (this.producerPos() <= cons) return false;
+    return (this.#lenAt(cons % this.ringSize) & RINGBUF_BUSY_BIT) === 0;
+  }
+
+  #lenAt(off: number): number {
+    // `>>> 0`: typed-array reads of u32 give numbers already; Atomics.load on Uint32Array too.
+    return ORDERED ? this.#hdr[off >>> 2] : Atomics.load(this.#hdr, off >>> 2);
+  }
+
+  #storeCons(oldPos: number, newPos: number): void {
+    const lo = newPos % TWO32;
+    const hi = (newPos - lo) / TWO32;
+    const words = this.#cons;
+    if (hi !== Math.floor(oldPos / TWO32)) {
+      // Upper half changes (once per 4 GiB): two stores; see the file comment.
+      if (ORDERED) {
+        words[LO >> 2] = lo;
+        words[HI >> 2] = hi;
+      } else {
+        Atomics.store(words, LO >> 2, lo);
+        Atomics.store(words, HI >> 2, hi);
+      }
+    } else if (ORDERED) {
+      words[LO >> 2] = lo;
+    } else {
+      Atomics.store(words, LO >> 2, lo);
+    }
+  }
+
+  /**
+   * Hands every committed record (at most `max`) to `cb` in place, skipping discarded ones and
+   * stopping at the first busy one, then stores the new consumer position once. Returns the
+   * number of records given to `cb`.
+   *
+   * If `cb` throws, the records up to and including that one count as consumed and the error
+   * propagates. If the reader is closed from inside `cb`, the walk stops without touching the
+   * memory again.
+   * @throws {CorruptRecordError} for a record that runs past the published data.
+   */
+  drain(cb: RecordCallback, max = Infinity): number {
+    if (this.#closed) return 0;
+    const start = this.consumerPos();
+    const avail = this.producerPos() - start;
+    if (avail <= 0) return 0;
+    const bytes = this.bytes;
+    const view = this.view;
+    const mask = this.mask;
+    let off = start % this.ringSize;
+    let done = 0;
+    let n = 0;
+    try {
+      while (done < avail && n < max) {
+        const len = this.#lenAt(off);
+        if ((len & RINGBUF_BUSY_BIT) !== 0) break;
+        const size = len & 0x3fff_ffff;
+        const step = (size + RINGBUF_HEADER_SIZE + 7) & ~7;
+        if (step > avail - done) {
+          throw new CorruptRecordError(this.#label, start + done, `length ${size} runs past the published data (${avail - done} bytes left)`);
+        }
+        done += step;
+        if ((len & RINGBUF_DISCARD_BIT) === 0) {
+          n++;
+          cb(bytes, off + RINGBUF_HEADER_SIZE, size, view, avail - done);
+          if (this.#closed) return n;
+        }
+        off = (off + step) & mask;
+      }
+    } finally {
+      if (done > 0 && !this.#closed) this.#storeCons(start, start + done);
+    }
+    return n;
+  }
+}
