@@ -1,0 +1,449 @@
+/**
+ * PerfReader: reads what BPF programs write with bpf_perf_event_output() to a
+ * BPF_MAP_TYPE_PERF_EVENT_ARRAY, one perf ring buffer per CPU.
+ */
+import { native } from '../sys/native.js';
+import { Fd } from '../sys/fd.js';
+import { Cmd } from '../sys/enums.gen.js';
+import { MapElemAttr } from '../sys/attrs.js';
+import { bpf } from '../sys/syscall.js';
+import { Errno, errnoOf } from '../sys/errno.js';
+import { pageSize } from '../sys/page-size.js';
+import { MAP_SHARED, PROT_READ, PROT_WRITE, mapMemory, unmap } from '../sys/mmap.js';
+import { Poller } from '../sys/poller.js';
+import {
+  PERF_COUNT_SW_BPF_OUTPUT,
+  PERF_EVENT_IOC_ENABLE,
+  PERF_FLAG_FD_CLOEXEC,
+  PERF_SAMPLE_RAW,
+  PerfAttrFlag,
+  PerfEventAttr,
+  PerfType,
+  PERF_ATTR_SIZE,
+} from '../sys/perf-attrs.js';
+import { ClosedError, syscallError } from '../errors.js';
+import { MapType, mapTypeShortName } from '../types.js';
+import { possibleCpus } from '../codec.js';
+import { openReaderMap, type MapSource } from '../ringbuf/map-fd.js';
+import { deadlineOf, remainingMs, type ReadOptions } from '../ringbuf/read-options.js';
+import { PerfRing, type PerfRecordCallback } from './ring.js';
+
+/** One record read from a CPU's perf buffer, copied out of it. */
+export interface PerfRecord {
+  /** The CPU whose buffer held the record. */
+  cpu: number;
+  /** The raw sample (a copy), with the kernel's padding to 8-byte alignment; empty for a lost-samples record. */
+  sample: Uint8Array;
+  /** Samples the kernel dropped on this CPU because the buffer was full (PERF_RECORD_LOST); 0 for a sample. */
+  lostSamples: number;
+  /** Bytes still in this CPU's buffer after the record when it was read. */
+  remaining: number;
+}
+
+/** Options of {@link PerfReader}. */
+export interface PerfReaderOptions {
+  /**
+   * Size of each CPU's buffer in bytes, rounded up to a power-of-two number of pages (default
+   * 64 KiB). Memory is locked: the total counts against `kernel.perf_event_mlock_kb` and
+   * RLIMIT_MEMLOCK for unprivileged users.
+   */
+  perCpuBufferSize?: number;
+  /** Wake readers after this many samples on a CPU (`wakeup_events`; default 1). Exclusive with `watermark`. */
+  wakeupEvents?: number;
+  /** Wake readers once this many bytes are in a CPU's buffer (`watermark` + `wakeup_watermark`). Exclusive with `wakeupEvents`. */
+  watermark?: number;
+  /** Whether a pending read keeps the process alive (default true). */
+  ref?: boolean;
+}
+
+/** Options of {@link PerfReader.readBatch}. */
+export interface PerfBatchOptions extends ReadOptions {
+  /** Hand over at most this many records in this call (default: all available). */
+  max?: number;
+}
+
+interface CpuRing {
+  cpu: number;
+  fd: Fd;
+  mapping: ArrayBuffer | undefined;
+  ring: PerfRing | undefined;
+  inMap: boolean;
+}
+
+const QUEUE_FILL = 1024;
+const DEFAULT_BUFFER = 64 * 1024;
+
+/**
+ * Reads a perf event array (BPF_MAP_TYPE_PERF_EVENT_ARRAY) through one perf ring buffer per CPU.
+ *
+ * For each possible CPU (offline ones are skipped) it opens a PERF_COUNT_SW_BPF_OUTPUT software
+ * event with PERF_SAMPLE_RAW, maps its buffer, stores the event fd in the map at index `cpu`
+ * and enables it. Programs then write with `bpf_perf_event_output(ctx, &map, BPF_F_CURRENT_CPU,
+ * data, size)`.
+ *
+ * Same reading API as the ring buffer reader: `for await`, `read({ timeoutMs, signal })`,
+ * `readBatch(cb)` / `drain(cb)` with in-place views. Records keep their order per CPU; there is
+ * no order across CPUs. When a buffer is full the kernel drops samples and later writes a
+ * PERF_RECORD_LOST: it comes out as a record with `lostSamples` > 0 (not as an error), and
+ * {@link PerfReader.lostSamples} keeps the total.
+ *
+ * Wake-ups follow `wakeupEvents` / `watermark`: with more than one event per wake-up, samples can
+ * sit in a buffer unnoticed; a read that times out checks the buffers once more.
+ *
+ * The reader owns every event fd and mapping, and a duplicate fd of the map (when the process
+ * may make one); `close()` removes its entries from the map and releases everything. A
+ * failure half way through opening releases what was opened.
+ *
+ * @example
+ * using reader = new PerfReader(events, { perCpuBufferSize: 1 << 16 });
+ * for await (const rec of reader) console.log(rec.cpu, rec.lostSamples || rec.sample);
+ * @throws {TypeError} / {RangeError} for a wrong map type or options, before any syscall.
+ * @throws {SyscallError} when opening, mapping or enabling an event, or the map update, fails.
+ * @remarks Requires Linux 4.4 (bpf_perf_event_output); Linux 4.1 for data_offset in the metadata page.
+ */
+export class PerfReader implements AsyncIterable<PerfRecord>, Disposable {
+  /** The map's name. */
+  readonly name: string;
+  /** Bytes of each CPU's data area. */
+  readonly perCpuBufferSize: number;
+  readonly #label: string;
+  readonly #mapFd: number;
+  readonly #ownMap: Fd | undefined;
+  readonly #rings: CpuRing[] = [];
+  readonly #poller: Poller;
+  #closed = false;
+  #next = 0; // round-robin start for fills
+  readonly #queue: PerfRecord[] = [];
+  #qHead = 0;
+  readonly #push: PerfRecordCallback = (bytes, offset, length, _view, cpu, lostSamples, remaining) => {
+    this.#queue.push({ cpu, sample: bytes.slice(offset, offset + length), lostSamples, remaining });
+  };
+
+  /**
+   * Opens the per-CPU buffers of `map` (a {@link BpfMap} of type `MapType.PerfEventArray`, or `{ fd }`).
+   */
+  constructor(map: MapSource, opts: PerfReaderOptions = {}) {
+    const givenName = typeof map === 'object' && map !== null && typeof map.name === 'string' ? map.name : undefined;
+    const label0 = `perf ${givenName ?? '?'}`;
+    const { pages, attr } = checkOptions(opts, label0);
+    const page = pageSize();
+    const rm = openReaderMap(map, label0);
+    this.name = givenName ?? rm.info.name;
+    this.#label = `perf ${this.name}`;
+    this.#mapFd = rm.fd;
+    this.#ownMap = rm.owned;
+    this.perCpuBufferSize = pages * page;
+    try {
+      if (rm.info.type !== MapType.PerfEventArray) {
+        throw new TypeError(`${this.#label}: map type is ${mapTypeShortName(rm.info.type)}, not perf_event_array (BPF_MAP_TYPE_PERF_EVENT_ARRAY)`);
+      }
+      const ncpu = possibleCpus();
+      const a = native();
+      const key = new Uint8Array(4);
+      const value = new Uint8Array(4);
+      const keyView = new DataView(key.buffer);
+      const valueView = new DataView(value.buffer);
+      for (let cpu = 0; cpu < ncpu; cpu++) {
+        const ctx = `${this.#label}: cpu ${cpu}`;
+        let raw: number;
+        try {
+          raw = a.perfEventOpen(attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+        } catch (e) {
+          const errno = errnoOf(e);
+          if (errno === 19 /* ENODEV */) continue; // offline CPU
+          if (!errno) throw e;
+          throw syscallError('perf_event_open', 'PERF_COUNT_SW_BPF_OUTPUT', errno, `${ctx}: open event`, undefined, e);
+        }
+        const r: CpuRing = { cpu, fd: Fd.own(raw), mapping: undefined, ring: undefined, inMap: false };
+        this.#rings.push(r);
+        r.mapping = mapMemory(raw, (1 + pages) * page, PROT_READ | PROT_WRITE, MAP_SHARED, 0, `${ctx}: map buffer`);
+        r.ring = new PerfRing(r.mapping, page, cpu, ctx);
+        keyView.setUint32(0, cpu, true);
+        valueView.setUint32(0, raw, true);
+        bpf(Cmd.BPF_MAP_UPDATE_ELEM, MapElemAttr.encode({ map_fd: rm.fd, key, value, flags: 0 }), `${ctx}: put event fd into the map`, (errno) =>
+          errno === Errno.E2BIG ? `the map has ${rm.info.maxEntries} entries; it needs one per possible CPU (${ncpu})` : undefined,
+        );
+        r.inMap = true;
+        try {
+          a.ioctl(raw, PERF_EVENT_IOC_ENABLE, 0);
+        } catch (e) {
+          const errno = errnoOf(e);
+          if (!errno) throw e;
+          throw syscallError('ioctl', 'PERF_EVENT_IOC_ENABLE', errno, `${ctx}: enable event`, undefined, e);
+        }
+      }
+      this.#poller = new Poller(
+        this.#rings.map((r) => r.fd.raw()),
+        this.#label,
+        opts.ref ?? true,
+      );
+    } catch (e) {
+      this.#release();
+      throw e;
+    }
+  }
+
+  /** The CPUs read (possible CPUs that were online at creation). */
+  get cpus(): number[] {
+    return this.#rings.map((r) => r.cpu);
+  }
+
+  /** Samples lost on all CPUs since the reader started (the sum of the lost-samples records read so far). */
+  get lostSamples(): number {
+    let n = 0;
+    for (const r of this.#rings) n += r.ring?.lostSamples ?? 0;
+    return n;
+  }
+
+  /** Whether close() was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Bytes written and not yet read, over all CPUs. */
+  pendingBytes(): number {
+    this.#check();
+    let n = 0;
+    for (const r of this.#rings) n += r.ring!.pending();
+    return n;
+  }
+
+  /**
+   * Hands every record available now (at most `max`) to `cb` in place, CPU after CPU, and
+   * returns how many; never waits. `cb` receives `(bytes, offset, length, view, cpu,
+   * lostSamples, remaining)`; see {@link PerfRecordCallback}. The views are valid only until
+   * `cb` returns.
+   * @throws {ClosedError} after close.
+   * @throws {CorruptRecordError} for a record header that makes no sense.
+   */
+  drain(cb: PerfRecordCallback, max = Infinity): number {
+    this.#check();
+    let n = 0;
+    if (this.#qHead < this.#queue.length) {
+      n = this.#drainQueue(cb, max);
+      if (n >= max || this.#closed) return n;
+    }
+    const rings = this.#rings;
+    for (let i = 0; i < rings.length && n < max; i++) {
+      n += rings[i].ring!.drain(cb, max - n);
+      if (this.#closed) break;
+    }
+    return n;
+  }
+
+  /**
+   * Waits until at least one record is available (or the timeout passes, or `signal` aborts),
+   * then hands every available record to `cb` in place, like {@link PerfReader.drain}.
+   * Resolves with the number of records handed over: 0 only after a timeout.
+   * @throws {ClosedError} when the reader is (or gets) closed.
+   */
+  async readBatch(cb: PerfRecordCallback, opts: PerfBatchOptions = {}): Promise<number> {
+    this.#check();
+    const max = opts.max ?? Infinity;
+    const deadline = deadlineOf(opts, this.#label);
+    for (;;) {
+      opts.signal?.throwIfAborted();
+      const n = this.drain(cb, max);
+      if (n > 0) return n;
+      const left = remainingMs(deadline);
+      if (left <= 0) return 0;
+      const r = await this.#poller.wait(left, opts.signal);
+      if (r === 'closed' || this.#closed) throw new ClosedError(this.#label);
+      if (r === 'timeout') return this.drain(cb, max);
+    }
+  }
+
+  /**
+   * Reads one record (a copy): a sample, or a lost-samples record. Waits for one unless the
+   * timeout passes first, then resolves with undefined; `timeoutMs: 0` never waits.
+   * @throws {ClosedError} when the reader is (or gets) closed.
+   * @throws the signal's reason when it aborts.
+   */
+  async read(opts: ReadOptions = {}): Promise<PerfRecord | undefined> {
+    this.#check();
+    const deadline = deadlineOf(opts, this.#label);
+    for (;;) {
+      opts.signal?.throwIfAborted();
+      const rec = this.#take();
+      if (rec) return rec;
+      const left = remainingMs(deadline);
+      if (left <= 0) return undefined;
+      const r = await this.#poller.wait(left, opts.signal);
+      if (r === 'closed' || this.#closed) throw new ClosedError(this.#label);
+      if (r === 'timeout') return this.#take();
+    }
+  }
+
+  /** Reads one record if one is available now (a copy), without waiting. */
+  tryRead(): PerfRecord | undefined {
+    this.#check();
+    return this.#take();
+  }
+
+  /** Iterates records (copies) as they come; ends when the reader is closed. Leaving the loop does not close the reader. */
+  [Symbol.asyncIterator](): AsyncIterableIterator<PerfRecord> {
+    const slow = async (): Promise<IteratorResult<PerfRecord>> => {
+      for (;;) {
+        if (this.#closed) return { done: true, value: undefined };
+        const rec = this.#take();
+        if (rec) return { done: false, value: rec };
+        const r = await this.#poller.wait();
+        if (r === 'closed') return { done: true, value: undefined };
+      }
+    };
+    const it: AsyncIterableIterator<PerfRecord> = {
+      next: () => {
+        if (!this.#closed) {
+          const rec = this.#take();
+          if (rec) return Promise.resolve({ done: false, value: rec });
+        }
+        return slow();
+      },
+      return: () => Promise.resolve({ done: true, value: undefined }),
+      [Symbol.asyncIterator]: () => it,
+    };
+    return it;
+  }
+
+  /** Lets pending reads keep the process alive (the default). */
+  ref(): this {
+    this.#poller.setRef(true);
+    return this;
+  }
+
+  /** Lets the process exit while a read is pending. */
+  unref(): this {
+    this.#poller.setRef(false);
+    return this;
+  }
+
+  /**
+   * Stops polling, removes the event fds from the map, unmaps the buffers and closes every fd;
+   * pending reads reject with {@link ClosedError} and iterations end. Idempotent.
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#queue.length = 0;
+    this.#qHead = 0;
+    this.#poller.close();
+    this.#release();
+  }
+
+  /** Same as {@link PerfReader.close}, for `using`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** A short description: `perf events (2 CPUs x 65536 B)`. */
+  toString(): string {
+    return `${this.#label} (${this.#rings.length} CPUs x ${this.perCpuBufferSize} B${this.#closed ? ', closed' : ''})`;
+  }
+
+  #check(): void {
+    if (this.#closed) throw new ClosedError(this.#label);
+  }
+
+  /** Releases every ring, then the map fd; errors on the way are ignored (the fds close regardless). */
+  #release(): void {
+    const key = new Uint8Array(4);
+    const keyView = new DataView(key.buffer);
+    for (const r of this.#rings) {
+      r.ring?.detach();
+      if (r.inMap) {
+        keyView.setUint32(0, r.cpu, true);
+        // The map holds a reference to the event until its entry goes.
+        native().bpfRet(Cmd.BPF_MAP_DELETE_ELEM, withPtr(MapElemAttr.encode({ map_fd: this.#mapFd, key })));
+        r.inMap = false;
+      }
+      try {
+        unmap(r.mapping);
+      } catch {
+        // already unmapped
+      }
+      r.mapping = undefined;
+      r.fd.close();
+    }
+    this.#rings.length = 0;
+    this.#ownMap?.close();
+  }
+
+  #take(): PerfRecord | undefined {
+    const q = this.#queue;
+    if (this.#qHead >= q.length) {
+      q.length = 0;
+      this.#qHead = 0;
+      const rings = this.#rings;
+      const k = rings.length;
+      // Start at a different CPU each time so one busy CPU cannot starve the others.
+      for (let i = 0; i < k && q.length === 0; i++) {
+        const r = rings[(this.#next + i) % k];
+        r.ring!.drain(this.#push, QUEUE_FILL);
+      }
+      this.#next = (this.#next + 1) % Math.max(1, k);
+      if (q.length === 0) return undefined;
+    }
+    const rec = q[this.#qHead];
+    q[this.#qHead++] = undefined as unknown as PerfRecord;
+    return rec;
+  }
+
+  #drainQueue(cb: PerfRecordCallback, max: number): number {
+    let n = 0;
+    const q = this.#queue;
+    while (this.#qHead < q.length && n < max) {
+      const rec = q[this.#qHead];
+      q[this.#qHead++] = undefined as unknown as PerfRecord;
+      n++;
+      const s = rec.sample;
+      cb(s, 0, s.length, new DataView(s.buffer, s.byteOffset, s.byteLength), rec.cpu, rec.lostSamples, rec.remaining);
+      if (this.#closed) break;
+    }
+    return n;
+  }
+}
+
+/** Writes the pointer fields of an encoded attr for the no-throw `bpfRet` call. */
+function withPtr(enc: { bytes: Uint8Array; ptrs: Array<number | Uint8Array | null> }): Uint8Array {
+  const view = new DataView(enc.bytes.buffer, enc.bytes.byteOffset, enc.bytes.byteLength);
+  for (let i = 0; i < enc.ptrs.length; i += 2) {
+    const buf = enc.ptrs[i + 1] as Uint8Array | null;
+    view.setBigUint64(enc.ptrs[i] as number, buf ? native().addressOf(buf) : 0n, true);
+  }
+  return enc.bytes;
+}
+
+/** Validates options before any syscall; returns the data pages per CPU and the encoded attr. */
+function checkOptions(opts: PerfReaderOptions, label: string): { pages: number; attr: Uint8Array } {
+  if (!opts || typeof opts !== 'object') throw new TypeError(`${label}: options must be an object`);
+  const known = new Set(['perCpuBufferSize', 'wakeupEvents', 'watermark', 'ref']);
+  for (const k of Object.keys(opts)) if (!known.has(k)) throw new TypeError(`${label}: unknown option ${k} (known: ${[...known].join(', ')})`);
+  const size = opts.perCpuBufferSize ?? DEFAULT_BUFFER;
+  if (!Number.isInteger(size) || size < 1 || size > 2 ** 30) throw new RangeError(`${label}: perCpuBufferSize must be an integer in [1, 2^30], got ${String(opts.perCpuBufferSize)}`);
+  const page = pageSize();
+  let pages = 1;
+  while (pages * page < size) pages *= 2;
+  if (opts.wakeupEvents !== undefined && opts.watermark !== undefined) throw new TypeError(`${label}: wakeupEvents and watermark exclude each other`);
+  let flags = 0n;
+  let wakeup = 1;
+  if (opts.watermark !== undefined) {
+    const w = opts.watermark;
+    if (!Number.isInteger(w) || w < 1 || w >= pages * page) throw new RangeError(`${label}: watermark must be an integer in [1, ${pages * page}) bytes, got ${String(w)}`);
+    flags |= PerfAttrFlag.Watermark;
+    wakeup = w;
+  } else if (opts.wakeupEvents !== undefined) {
+    const w = opts.wakeupEvents;
+    if (!Number.isInteger(w) || w < 1 || w > 0xffff_ffff) throw new RangeError(`${label}: wakeupEvents must be a positive integer, got ${String(w)}`);
+    wakeup = w;
+  }
+  const { bytes } = PerfEventAttr.encode({
+    type: PerfType.Software,
+    size: PERF_ATTR_SIZE,
+    config: PERF_COUNT_SW_BPF_OUTPUT,
+    sample_period: 1,
+    sample_type: PERF_SAMPLE_RAW,
+    flags,
+    wakeup_events: wakeup,
+  });
+  return { pages, attr: bytes };
+}
