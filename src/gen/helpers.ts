@@ -103,23 +103,43 @@ function encodeWith<T>(codec: tsbpf.Codec<T>, value: T): Uint8Array {
 function zero(d: DataView, o: number, n: number): void {
   for (let i = 0; i < n; i++) d.setUint8(o + i, 0);
 }`,
-  cString: `/** Reads a char[n] field: UTF-8 up to the first NUL, or all n bytes when there is none. */
+  cString: `const utf8Decoder = new TextDecoder();
+
+/** Reads a char[n] field: UTF-8 up to the first NUL, or all n bytes when there is none. */
 function cString(d: DataView, o: number, n: number): string {
-  const b = new Uint8Array(d.buffer, d.byteOffset + o, n);
-  const end = b.indexOf(0);
-  return new TextDecoder().decode(end < 0 ? b : b.subarray(0, end));
+  let s = '';
+  for (let i = 0; i < n; i++) {
+    const c = d.getUint8(o + i);
+    if (c === 0) return s;
+    if (c >= 0x80) {
+      const b = new Uint8Array(d.buffer, d.byteOffset + o, n);
+      const end = b.indexOf(0);
+      return utf8Decoder.decode(end < 0 ? b : b.subarray(0, end));
+    }
+    s += String.fromCharCode(c);
+  }
+  return s;
 }`,
-  putCString: `/** Writes a char[n] field: the UTF-8 bytes of s, zero-filled; throws when they are longer than n. */
+  putCString: `const utf8Encoder = new TextEncoder();
+
+/** Writes a char[n] field: the UTF-8 bytes of s, zero-filled; throws when they are longer than n. */
 function putCString(d: DataView, o: number, n: number, s: string, what: string): void {
-  const bytes = new TextEncoder().encode(s);
-  if (bytes.length > n) throw new RangeError(\`\${what}: \${bytes.length} UTF-8 bytes do not fit in char[\${n}]\`);
-  const b = new Uint8Array(d.buffer, d.byteOffset + o, n);
-  b.set(bytes);
-  b.fill(0, bytes.length);
+  let ascii = s.length <= n;
+  for (let i = 0; ascii && i < s.length; i++) ascii = s.charCodeAt(i) < 0x80;
+  let i = 0;
+  if (ascii) {
+    for (; i < s.length; i++) d.setUint8(o + i, s.charCodeAt(i));
+  } else {
+    const bytes = utf8Encoder.encode(s);
+    if (bytes.length > n) throw new RangeError(\`\${what}: \${bytes.length} UTF-8 bytes do not fit in char[\${n}]\`);
+    new Uint8Array(d.buffer, d.byteOffset + o, n).set(bytes);
+    i = bytes.length;
+  }
+  for (; i < n; i++) d.setUint8(o + i, 0);
 }`,
   copyBytes: `/** Copies n bytes at o. */
 function copyBytes(d: DataView, o: number, n: number): Uint8Array {
-  return new Uint8Array(d.buffer.slice(d.byteOffset + o, d.byteOffset + o + n));
+  return new Uint8Array(d.buffer, d.byteOffset + o, n).slice();
 }`,
   putBytes: `/** Writes exactly n bytes at o. */
 function putBytes(d: DataView, o: number, n: number, b: Uint8Array, what: string): void {

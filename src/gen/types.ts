@@ -533,11 +533,14 @@ export class TypeEmitter {
     const b = it.base;
     const big = (b.kind === 'int' || b.kind === 'enum') && b.size > 4;
     const signed = (b.kind === 'int' || b.kind === 'enum') && b.signed;
-    this.use(big ? 'getBitsBig' : 'getBits');
-    const read = `${big ? 'getBitsBig' : 'getBits'}(d, ${at('o', byte)}, ${shift}, ${it.bits}, ${signed})`;
+    // Fields that fit in a double's 53 bits are read with numbers, even for 64-bit types.
+    const viaNumber = shift + it.bits <= 53;
+    this.use(viaNumber ? 'getBits' : 'getBitsBig');
+    const read = `${viaNumber ? 'getBits' : 'getBitsBig'}(d, ${at('o', byte)}, ${shift}, ${it.bits}, ${signed})`;
     if (b.kind === 'bool') return `${read} !== 0`;
-    if (b.kind === 'enum') return `${read} as ${b.ref}`;
-    return read;
+    const value = big && viaNumber ? `BigInt(${read})` : read;
+    if (b.kind === 'enum') return `${value} as ${b.ref}`;
+    return value;
   }
 
   #encodeBits(it: Extract<Item, { kind: 'bits' }>): string {
@@ -546,9 +549,12 @@ export class TypeEmitter {
     const b = it.base;
     const big = (b.kind === 'int' || b.kind === 'enum') && b.size > 4;
     const value = prop('v', it.name);
-    this.use(big ? 'putBitsBig' : 'putBits');
-    if (b.kind === 'bool') return `putBits(d, ${at('o', byte)}, ${shift}, ${it.bits}, ${value} ? 1 : 0);`;
-    return `${big ? 'putBitsBig' : 'putBits'}(d, ${at('o', byte)}, ${shift}, ${it.bits}, ${value});`;
+    const viaNumber = shift + it.bits <= 53;
+    this.use(viaNumber ? 'putBits' : 'putBitsBig');
+    const where = `d, ${at('o', byte)}, ${shift}, ${it.bits}`;
+    if (b.kind === 'bool') return `putBits(${where}, ${value} ? 1 : 0);`;
+    if (big && viaNumber) return `putBits(${where}, Number(BigInt.asUintN(${it.bits}, ${value})));`;
+    return `${viaNumber ? 'putBits' : 'putBitsBig'}(${where}, ${value});`;
   }
 
   #decodeExpr(s: Shape, off: string, depth: number): string {

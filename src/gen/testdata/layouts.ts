@@ -112,7 +112,7 @@ export const Flags: tsbpf.Codec<Flags> = {
     putBits(d, o, 0, 3, v.a);
     putBits(d, o, 3, 5, v.b);
     putBits(d, o + 1, 0, 24, v.c);
-    putBitsBig(d, o + 8, 0, 40, v.big);
+    putBits(d, o + 8, 0, 40, Number(BigInt.asUintN(40, v.big)));
     putBits(d, o + 13, 0, 1, v.on ? 1 : 0);
     putBits(d, o + 13, 1, 4, v.hue);
   },
@@ -121,7 +121,7 @@ export const Flags: tsbpf.Codec<Flags> = {
       a: getBits(d, o, 0, 3, false),
       b: getBits(d, o, 3, 5, true),
       c: getBits(d, o + 1, 0, 24, false),
-      big: getBitsBig(d, o + 8, 0, 40, false),
+      big: BigInt(getBits(d, o + 8, 0, 40, false)),
       on: getBits(d, o + 13, 0, 1, false) !== 0,
       hue: getBits(d, o + 13, 1, 4, false) as Color,
     };
@@ -423,25 +423,45 @@ function encodeWith<T>(codec: tsbpf.Codec<T>, value: T): Uint8Array {
   return out;
 }
 
+const utf8Decoder = new TextDecoder();
+
 /** Reads a char[n] field: UTF-8 up to the first NUL, or all n bytes when there is none. */
 function cString(d: DataView, o: number, n: number): string {
-  const b = new Uint8Array(d.buffer, d.byteOffset + o, n);
-  const end = b.indexOf(0);
-  return new TextDecoder().decode(end < 0 ? b : b.subarray(0, end));
+  let s = '';
+  for (let i = 0; i < n; i++) {
+    const c = d.getUint8(o + i);
+    if (c === 0) return s;
+    if (c >= 0x80) {
+      const b = new Uint8Array(d.buffer, d.byteOffset + o, n);
+      const end = b.indexOf(0);
+      return utf8Decoder.decode(end < 0 ? b : b.subarray(0, end));
+    }
+    s += String.fromCharCode(c);
+  }
+  return s;
 }
+
+const utf8Encoder = new TextEncoder();
 
 /** Writes a char[n] field: the UTF-8 bytes of s, zero-filled; throws when they are longer than n. */
 function putCString(d: DataView, o: number, n: number, s: string, what: string): void {
-  const bytes = new TextEncoder().encode(s);
-  if (bytes.length > n) throw new RangeError(`${what}: ${bytes.length} UTF-8 bytes do not fit in char[${n}]`);
-  const b = new Uint8Array(d.buffer, d.byteOffset + o, n);
-  b.set(bytes);
-  b.fill(0, bytes.length);
+  let ascii = s.length <= n;
+  for (let i = 0; ascii && i < s.length; i++) ascii = s.charCodeAt(i) < 0x80;
+  let i = 0;
+  if (ascii) {
+    for (; i < s.length; i++) d.setUint8(o + i, s.charCodeAt(i));
+  } else {
+    const bytes = utf8Encoder.encode(s);
+    if (bytes.length > n) throw new RangeError(`${what}: ${bytes.length} UTF-8 bytes do not fit in char[${n}]`);
+    new Uint8Array(d.buffer, d.byteOffset + o, n).set(bytes);
+    i = bytes.length;
+  }
+  for (; i < n; i++) d.setUint8(o + i, 0);
 }
 
 /** Copies n bytes at o. */
 function copyBytes(d: DataView, o: number, n: number): Uint8Array {
-  return new Uint8Array(d.buffer.slice(d.byteOffset + o, d.byteOffset + o + n));
+  return new Uint8Array(d.buffer, d.byteOffset + o, n).slice();
 }
 
 /** Writes exactly n bytes at o. */
@@ -477,23 +497,6 @@ function putBits(d: DataView, o: number, shift: number, bits: number, value: num
   for (let i = 0; i < Math.ceil((shift + bits) / 8); i++) {
     d.setUint8(o + i, d.getUint8(o + i) | v % 256);
     v = Math.floor(v / 256);
-  }
-}
-
-/** Reads a bitfield of a 64-bit type as bigint (see getBits). */
-function getBitsBig(d: DataView, o: number, shift: number, bits: number, signed: boolean): bigint {
-  let raw = 0n;
-  for (let i = Math.ceil((shift + bits) / 8) - 1; i >= 0; i--) raw = (raw << 8n) | BigInt(d.getUint8(o + i));
-  const v = BigInt.asUintN(bits, raw >> BigInt(shift));
-  return signed ? BigInt.asIntN(bits, v) : v;
-}
-
-/** ORs a bigint bitfield into bytes that were zeroed first (see putBits). */
-function putBitsBig(d: DataView, o: number, shift: number, bits: number, value: bigint): void {
-  let v = BigInt.asUintN(bits, value) << BigInt(shift);
-  for (let i = 0; i < Math.ceil((shift + bits) / 8); i++) {
-    d.setUint8(o + i, d.getUint8(o + i) | Number(v & 0xffn));
-    v >>= 8n;
   }
 }
 
