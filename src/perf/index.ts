@@ -24,7 +24,7 @@
  * using reader = new PerfReader(coll.maps.events, { perCpuBufferSize: 64 * 1024 });
  * for await (const rec of reader) {
  *   if (rec.lostSamples) console.warn(`cpu ${rec.cpu}: lost ${rec.lostSamples}`);
- *   else handle(rec.sample);
+ *   else console.log(rec.cpu, rec.sample);
  * }
  *
  * @module

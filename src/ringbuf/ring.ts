@@ -157,7 +157,6 @@ export class RingView {
   }
 
   #lenAt(off: number): number {
-    // `>>> 0`: typed-array reads of u32 give numbers already; Atomics.load on Uint32Array too.
     return ORDERED ? this.#hdr[off >>> 2] : Atomics.load(this.#hdr, off >>> 2);
   }
 
@@ -194,34 +193,48 @@ export class RingView {
   drain(cb: RecordCallback, max = Infinity): number {
     if (this.#closed) return 0;
     const start = this.consumerPos();
-    const avail = this.producerPos() - start;
-    if (avail <= 0) return 0;
+    const published = this.producerPos() - start;
+    if (published <= 0) return 0;
+    if (published > this.ringSize) {
+      throw new CorruptRecordError(this.#label, start, `producer position is ${published} bytes ahead, more than the ${this.ringSize}-byte ring`);
+    }
+    // Everything in the loop stays in small integers (avail <= ringSize <= 2^30), so nothing
+    // is boxed per record.
+    const avail = published | 0;
+    const limit = max >= avail ? avail : Math.max(0, Math.floor(max)) | 0;
+    const hdr = this.#hdr;
     const bytes = this.bytes;
     const view = this.view;
     const mask = this.mask;
-    let off = start % this.ringSize;
+    let off = (start % this.ringSize) | 0;
     let done = 0;
     let n = 0;
+    let error: CorruptRecordError | undefined;
     try {
-      while (done < avail && n < max) {
-        const len = this.#lenAt(off);
+      while (done < avail && n < limit) {
+        const len = ORDERED ? hdr[off >>> 2] : Atomics.load(hdr, off >>> 2);
         if ((len & RINGBUF_BUSY_BIT) !== 0) break;
         const size = len & 0x3fff_ffff;
         const step = (size + RINGBUF_HEADER_SIZE + 7) & ~7;
         if (step > avail - done) {
-          throw new CorruptRecordError(this.#label, start + done, `length ${size} runs past the published data (${avail - done} bytes left)`);
+          error = new CorruptRecordError(this.#label, start + done, `length ${size} runs past the published data (${avail - done} bytes left)`);
+          break;
         }
         done += step;
         if ((len & RINGBUF_DISCARD_BIT) === 0) {
           n++;
           cb(bytes, off + RINGBUF_HEADER_SIZE, size, view, avail - done);
+          // Closed from inside the callback: the memory is gone.
           if (this.#closed) return n;
         }
         off = (off + step) & mask;
       }
     } finally {
+      // Also when the callback throws: its record counts as consumed.
       if (done > 0 && !this.#closed) this.#storeCons(start, start + done);
     }
+    if (error) throw error;
     return n;
   }
+
 }
