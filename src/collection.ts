@@ -16,7 +16,7 @@ import { Variable, DataSection, codecForBtfType, type VariableValue } from './va
 import { fillKconfig } from './kconfig.js';
 import { checkLogOptions, type LogOptions } from './log-retry.js';
 import { ensureBpffs, DEFAULT_BPFFS } from './bpffs.js';
-import { bytes, perCpu, type Codec } from './codec.js';
+import { bytes, perCpu, possibleCpus, type Codec } from './codec.js';
 import { MapType, mapTypeShortName } from './types.js';
 import { loadCollectionSpec } from './elf/index.js';
 import { loadKernelSpec, type Spec } from './btf/index.js';
@@ -312,6 +312,10 @@ export function loadCollection(input: string | Uint8Array | CollectionSpec, opts
         if (prev) value.set(prev.subarray(0, ms.valueSize));
         for (const { offset, bytes: b } of p) value.set(b, offset);
         ms = { ...ms, contents: [{ key: new Uint8Array(4), value }] };
+      }
+      if (ms.type === MapType.PerfEventArray && ms.maxEntries === 0) {
+        // As libbpf does: a perf event array without max_entries gets one slot per possible CPU.
+        ms = { ...ms, maxEntries: possibleCpus() };
       }
       let pinPath: string | undefined;
       if (ms.pinning === 'by-name') {

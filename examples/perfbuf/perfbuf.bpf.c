@@ -34,9 +34,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
 	__uint(key_size, sizeof(__u32));
 	__uint(value_size, sizeof(__u32));
-	/* One slot per CPU. libbpf fills in the number of possible CPUs when this is left out;
-	 * tsbpf's loader does not (yet), so give a bound at least that large. */
-	__uint(max_entries, 256);
+	/* One slot per CPU: left out, the loader uses the number of possible CPUs (as libbpf does). */
 } events SEC(".maps");
 
 SEC("tracepoint/syscalls/sys_enter_openat")

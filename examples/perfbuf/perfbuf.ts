@@ -93,7 +93,7 @@ export interface PerfbufOptions extends Omit<tsbpf.CollectionOptions, 'constants
 
 /** The maps of perfbuf.bpf.o, with typed keys and values. */
 export interface PerfbufMaps {
-  /** BPF_MAP_TYPE_PERF_EVENT_ARRAY: key `4 byte(s)`, value `4 byte(s)`, max_entries 256. */
+  /** BPF_MAP_TYPE_PERF_EVENT_ARRAY: key `4 byte(s)`, value `4 byte(s)`, max_entries 0. */
   readonly events: tsbpf.BpfMap<Buffer, Buffer>;
 }
 
