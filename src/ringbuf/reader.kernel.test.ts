@@ -96,6 +96,26 @@ describe('RingBufReader on the running kernel', () => {
     assert.deepEqual(got, [3, 4, 5, 6, 7, 8]);
   });
 
+  test('copies taken ahead by read() come first in a later drain, in order', async (t) => {
+    if (!kernelTest(t)) return;
+    using events = BpfMap.create(ringSpec('t_rb_mix', 1 << 16));
+    using producer = ringbufProducer(events, { perRun: 10 });
+    using reader = new RingBufReader(events);
+    producer.run(1);
+    const first = reader.tryRead();
+    assert.ok(first);
+    // The reader copied the other nine out of the ring already: the ring is empty.
+    assert.equal(reader.query().availData, 0);
+    producer.run(1);
+    const seqs: number[] = [seqAt(new DataView(first.sample.buffer, first.sample.byteOffset), 0)];
+    assert.equal(reader.drain((_b, off, len, v) => {
+      assert.equal(len, 16);
+      seqs.push(seqAt(v, off));
+    }, 5), 5);
+    assert.equal(reader.drain((_b, off, _l, v) => seqs.push(seqAt(v, off))), 14);
+    assert.deepEqual(seqs, Array.from({ length: 20 }, (_, i) => i));
+  });
+
   test('discarded records are skipped', async (t) => {
     if (!kernelTest(t)) return;
     using events = BpfMap.create(ringSpec('t_rb_discard', 1 << 16));
