@@ -123,7 +123,7 @@ export interface ProgramInfo {
 
 /** Options of {@link Program.test}. */
 export interface TestRunOptions {
-  /** Run the program this many times (default 1); `durationNs` is then the average. Not for syscall programs. */
+  /** Run the program this many times (default: once, sent as 0 as raw tracepoint runs require); `durationNs` is then the average. Not for syscall programs. */
   repeat?: number;
   /** The context passed in (`ctx_in`): a `struct __sk_buff`, the argument of a syscall program... */
   ctxIn?: Uint8Array;
@@ -466,8 +466,12 @@ export class Program implements Disposable {
   test(dataIn?: Uint8Array, opts: TestRunOptions = {}): TestRunResult {
     const fd = this.fd;
     dataIn ??= defaultTestData(this.type);
-    const repeat = opts.repeat ?? 1;
-    if (!Number.isInteger(repeat) || repeat < 1 || repeat > 0xffffffff) throw new RangeError(`${this.#label}: test: repeat must be a positive integer, got ${String(opts.repeat)}`);
+    // Without `repeat` the attr says 0, which the kernel runs once; raw tracepoint test runs
+    // (used to run a program on a chosen CPU) even require 0.
+    const repeat = opts.repeat ?? 0;
+    if (opts.repeat !== undefined && (!Number.isInteger(repeat) || repeat < 1 || repeat > 0xffffffff)) {
+      throw new RangeError(`${this.#label}: test: repeat must be a positive integer, got ${String(opts.repeat)}`);
+    }
     if (!(dataIn instanceof Uint8Array)) throw new TypeError(`${this.#label}: test: dataIn must be a Uint8Array`);
     const syscallProg = this.type === ProgramType.Syscall;
     if (syscallProg && (dataIn.length > 0 || repeat > 1)) {
