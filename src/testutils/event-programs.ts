@@ -8,9 +8,6 @@ import { BpfMap } from '../map.js';
 import { Program } from '../program.js';
 import { MapType, ProgramType } from '../types.js';
 import { u32, u64 } from '../codec.js';
-import { native } from '../sys/native.js';
-import { Cmd } from '../sys/enums.gen.js';
-import { ProgTestRunAttr } from '../sys/attrs.js';
 
 /** BPF_F_CURRENT_CPU as the u64 the perf helper wants (the low 32 bits set, no more). */
 const BPF_F_CURRENT_CPU = 0xffff_ffffn;
@@ -157,15 +154,13 @@ export function perfProducer(events: BpfMap<unknown, unknown>, opts: ProducerOpt
       { name: 'pf_producer', type: ProgramType.RawTracePoint, license: 'GPL', instructions: insns },
       { maps: { counter, events } },
     );
-    const attr = new Uint8Array(ProgTestRunAttr.size);
     const ctx = new Uint8Array(8);
     return {
       program,
       counter: counter as unknown as BpfMap<number, bigint[]>,
       run(runs = 1, cpu = 0) {
-        // Raw tracepoint test runs take no repeat count: one syscall per run.
-        const enc = ProgTestRunAttr.encode({ prog_fd: program.fd, ctx_in: ctx, ctx_size_in: ctx.length, flags: BPF_F_TEST_RUN_ON_CPU, cpu }, attr);
-        for (let i = 0; i < runs; i++) native().bpf(Cmd.BPF_PROG_TEST_RUN, enc.bytes, enc.ptrs);
+        // Raw tracepoint test runs take no repeat count: one run per call.
+        for (let i = 0; i < runs; i++) program.test(new Uint8Array(0), { ctxIn: ctx, flags: BPF_F_TEST_RUN_ON_CPU, cpu });
       },
       close() {
         program.close();
