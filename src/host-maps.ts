@@ -8,7 +8,8 @@
  */
 import { BpfMap } from './map.js';
 import { mapIds } from './map-info.js';
-import { mapTypeShortName } from './types.js';
+import { MapType, mapTypeShortName } from './types.js';
+import { RingBufReader } from './ringbuf/index.js';
 import type { CountMethod } from './count/count.js';
 
 /** One map as a scan saw it. */
@@ -39,6 +40,8 @@ export interface MapSummary {
   countNs: number | null;
   /** Kernel memory charged to the map in bytes. */
   memlock: number;
+  /** For ring buffers: what `bpf_ringbuf_query()` reports (bytes pending, ring size, positions). */
+  ringbuf?: { availData: number; ringSize: number; consumerPos: number; producerPos: number };
   /** Why the map could not be opened or counted, when it could not. */
   error?: string;
 }
@@ -107,6 +110,18 @@ export function summarise(m: BpfMap, method?: CountMethod): MapSummary {
     countNs: null,
     memlock: info.memlock,
   };
+  if (info.type === MapType.RingBuf) {
+    // A ring buffer holds bytes, not elements: report what bpf_ringbuf_query() would.
+    try {
+      using reader = new RingBufReader(m, { ref: false });
+      const q = reader.query();
+      base.ringbuf = { availData: Number(q.availData), ringSize: Number(q.ringSize), consumerPos: Number(q.consumerPos), producerPos: Number(q.producerPos) };
+      base.fillRatio = base.ringbuf.ringSize > 0 ? base.ringbuf.availData / base.ringbuf.ringSize : null;
+    } catch (e) {
+      base.error = (e as Error).message;
+    }
+    return base;
+  }
   try {
     const r = m.countDetailed({ method });
     base.entries = r.count;

@@ -62,3 +62,16 @@ test('tsbpf prog run loads an object and test-runs a program; a verifier refusal
   });
   assert.throws(() => run('prog', 'run', obj, 'nope'), /no program nope \(programs: refresh_count\)/);
 });
+
+test('tsbpf count on a ring buffer shows the bytes pending and the ring size', async (t) => {
+  if (!kernelTest(t)) return;
+  const { BpfMap, MapType } = await import('../index.js');
+  const { ringbufProducer } = await import('../testutils/event-programs.js');
+  using rb = BpfMap.create({ name: 'cli_rb', type: MapType.RingBuf, keySize: 0, valueSize: 0, maxEntries: 1 << 16 });
+  using producer = ringbufProducer(rb as never, { perRun: 10 });
+  producer.run(1);
+  // 10 records of 16 bytes, each with an 8-byte header: 240 bytes pending.
+  const out = JSON.parse(run('count', String(rb.info().id), '--json'));
+  assert.deepEqual(out.ringbuf, { availData: 240, ringSize: 65536, consumerPos: 0, producerPos: 240 });
+  assert.match(run('count', String(rb.info().id)), /ring buffer: 240 bytes pending of 65536 \(consumer at 0, producer at 240\)/);
+});

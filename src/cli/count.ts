@@ -31,5 +31,9 @@ export function runCount(target: string, opts: { method?: CountMethod; json?: bo
   const s = summarise(m, opts.method);
   if (s.error) throw new Error(s.error);
   if (opts.json) return JSON.stringify(s, null, 2);
+  if (s.ringbuf) {
+    const r = s.ringbuf;
+    return `${formatMaps([s])}\nring buffer: ${r.availData} bytes pending of ${r.ringSize} (consumer at ${r.consumerPos}, producer at ${r.producerPos})`;
+  }
   return formatMaps([s]);
 }

@@ -51,9 +51,9 @@ export function formatMaps(rows: MapSummary[], rates?: Map<number, number>): str
       m.typeName,
       `${m.keySize}/${m.valueSize}`,
       String(m.maxEntries),
-      m.entries === null ? '-' : String(m.entries),
+      m.entries === null ? (m.ringbuf ? `${m.ringbuf.availData} B` : '-') : String(m.entries),
       m.fillRatio === null ? '-' : `${(m.fillRatio * 100).toFixed(1)}%`,
-      m.method ?? (m.error ? `(${m.error})` : '-'),
+      m.method ?? (m.ringbuf ? 'ringbuf query' : m.error ? `(${m.error})` : '-'),
       m.countNs === null ? '-' : m.countNs < 1e6 ? `${(m.countNs / 1e3).toFixed(0)}us` : `${(m.countNs / 1e6).toFixed(1)}ms`,
       human(m.memlock),
     ];

@@ -27,14 +27,16 @@ export class MapMetrics implements Disposable {
     const fill = new Gauge({ name: 'bpf_map_fill_ratio', help: 'Elements divided by maximum elements, 0 to 1.', labelNames, registers: [] });
     const countTime = new Gauge({ name: 'bpf_map_count_duration_seconds', help: 'Time taken to count the map, by counting method.', labelNames: [...labelNames, 'method'], registers: [] });
     const memlock = new Gauge({ name: 'bpf_map_memlock_bytes', help: 'Kernel memory charged to the BPF map.', labelNames, registers: [] });
+    const rbPending = new Gauge({ name: 'bpf_ringbuf_pending_bytes', help: 'Bytes written to the ring buffer and not yet consumed (bpf_ringbuf_query BPF_RB_AVAIL_DATA).', labelNames, registers: [] });
+    const rbSize = new Gauge({ name: 'bpf_ringbuf_size_bytes', help: 'Size of the ring buffer data area.', labelNames, registers: [] });
     const errors = new Gauge({ name: 'bpf_map_count_errors', help: 'Maps that could not be opened or counted in the last scrape.', registers: [] });
     const scan = new Gauge({ name: 'bpf_maps_scan_duration_seconds', help: 'Time taken to list and count every map.', registers: [] });
-    for (const g of [entries, max, fill, countTime, memlock, errors, scan]) this.registry.registerMetric(g);
+    for (const g of [entries, max, fill, countTime, memlock, rbPending, rbSize, errors, scan]) this.registry.registerMetric(g);
     this.#collect = () => {
       const t0 = process.hrtime.bigint();
       this.last = this.#host.scan();
       scan.set(Number(process.hrtime.bigint() - t0) / 1e9);
-      for (const g of [entries, max, fill, countTime, memlock]) g.reset();
+      for (const g of [entries, max, fill, countTime, memlock, rbPending, rbSize]) g.reset();
       let failed = 0;
       for (const m of this.last) {
         if (m.typeName === '?') {
@@ -44,6 +46,12 @@ export class MapMetrics implements Disposable {
         const labels = { id: String(m.id), name: m.name, type: m.typeName };
         max.set(labels, m.maxEntries);
         memlock.set(labels, m.memlock);
+        if (m.ringbuf) {
+          rbPending.set(labels, m.ringbuf.availData);
+          rbSize.set(labels, m.ringbuf.ringSize);
+          if (m.fillRatio !== null) fill.set(labels, m.fillRatio);
+          continue;
+        }
         if (m.entries === null) {
           failed++;
           continue;
