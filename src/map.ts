@@ -504,21 +504,20 @@ export class BpfMap<K = Buffer, V = Buffer> implements Disposable {
     const firstAttr = mk(null, next);
     const nextAttr = mk(cursor, next);
     const lookupAttr = mk(cursor, value);
-    const fail = (cmd: number, r: number, op: string) => this.#fail(cmd, r, op);
-    const check = () => this.#check();
+    // Hot path: one bpfRet per step; the closed check guards against a reused fd number.
     const getNext = (attr: Uint8Array): boolean => {
-      check();
+      if (this.#closed) throw new ClosedError(this.#label);
       const r = a.bpfRet(Cmd.BPF_MAP_GET_NEXT_KEY, attr);
+      if (r === 0) return true;
       if (r === -Errno.ENOENT) return false;
-      if (r < 0) throw fail(Cmd.BPF_MAP_GET_NEXT_KEY, r, 'next key');
-      return true;
+      throw this.#fail(Cmd.BPF_MAP_GET_NEXT_KEY, r, 'next key');
     };
     const lookupCurrent = (): boolean => {
-      check();
+      if (this.#closed) throw new ClosedError(this.#label);
       const r = a.bpfRet(Cmd.BPF_MAP_LOOKUP_ELEM, lookupAttr);
+      if (r === 0) return true;
       if (r === -Errno.ENOENT) return false;
-      if (r < 0) throw fail(Cmd.BPF_MAP_LOOKUP_ELEM, r, 'lookup');
-      return true;
+      throw this.#fail(Cmd.BPF_MAP_LOOKUP_ELEM, r, 'lookup');
     };
     const w = new KeyWalker({
       label: this.#label,
