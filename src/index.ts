@@ -44,3 +44,4 @@ export type { CollectionSpec, ProgramSpec, VariableSpec, ExternSpec } from './co
 export { Variable } from './variable.js';
 export type { VariableValue } from './variable.js';
 export { defaultTestData } from './program.js';
+export * as codecHelpers from './codec-helpers.js';

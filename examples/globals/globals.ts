@@ -11,6 +11,8 @@
 import { fileURLToPath } from 'node:url';
 import * as tsbpf from '../../src/index.js';
 
+const { encodeWith, cString, putCString } = tsbpf.codecHelpers;
+
 /** Codec of C `char [16]`: 16 bytes. */
 export const LabelCodec: tsbpf.Codec<string> = {
   size: 16,
@@ -146,47 +148,4 @@ export function loadGlobals(opts: GlobalsOptions = {}): GlobalsObjects {
     coll.close();
     throw e;
   }
-}
-
-/** Encodes one value into new bytes. */
-function encodeWith<T>(codec: tsbpf.Codec<T>, value: T): Uint8Array {
-  const out = new Uint8Array(codec.size);
-  codec.encode(value, new DataView(out.buffer), 0);
-  return out;
-}
-
-const utf8Decoder = new TextDecoder();
-
-/** Reads a char[n] field: UTF-8 up to the first NUL, or all n bytes when there is none. */
-function cString(d: DataView, o: number, n: number): string {
-  let s = '';
-  for (let i = 0; i < n; i++) {
-    const c = d.getUint8(o + i);
-    if (c === 0) return s;
-    if (c >= 0x80) {
-      const b = new Uint8Array(d.buffer, d.byteOffset + o, n);
-      const end = b.indexOf(0);
-      return utf8Decoder.decode(end < 0 ? b : b.subarray(0, end));
-    }
-    s += String.fromCharCode(c);
-  }
-  return s;
-}
-
-const utf8Encoder = new TextEncoder();
-
-/** Writes a char[n] field: the UTF-8 bytes of s, zero-filled; throws when they are longer than n. */
-function putCString(d: DataView, o: number, n: number, s: string, what: string): void {
-  let ascii = s.length <= n;
-  for (let i = 0; ascii && i < s.length; i++) ascii = s.charCodeAt(i) < 0x80;
-  let i = 0;
-  if (ascii) {
-    for (; i < s.length; i++) d.setUint8(o + i, s.charCodeAt(i));
-  } else {
-    const bytes = utf8Encoder.encode(s);
-    if (bytes.length > n) throw new RangeError(`${what}: ${bytes.length} UTF-8 bytes do not fit in char[${n}]`);
-    new Uint8Array(d.buffer, d.byteOffset + o, n).set(bytes);
-    i = bytes.length;
-  }
-  for (; i < n; i++) d.setUint8(o + i, 0);
 }

@@ -11,7 +11,7 @@ import { MapType, mapTypeName, programTypeName } from '../types.js';
 import type { CollectionSpec } from '../collection-spec.js';
 import type { MapSpec } from '../map-spec.js';
 import { GenError, UnsupportedTypeError } from './errors.js';
-import { HELPER_ORDER, helperSource, isConstHelper } from './helpers.js';
+import { helperImport } from './helpers.js';
 import { NameTable, camelCase, pascalCase, propertyKey, quote } from './names.js';
 import { TypeEmitter, type CodecRef } from './types.js';
 
@@ -152,7 +152,8 @@ class BindingsWriter {
     out.push(`import * as tsbpf from ${quote(o.importFrom ?? 'tsbpf')};`);
     out.push('');
 
-    for (const h of HELPER_ORDER) if (helpers.has(h) && isConstHelper(h)) out.push(helperSource(h), '');
+    const uses = helperImport(helpers);
+    if (uses) out.push(uses, '');
     for (const d of this.#types?.declarations ?? []) out.push(d, '');
 
     // Name constants.
@@ -298,8 +299,6 @@ class BindingsWriter {
     out.push('  }');
     out.push('}');
 
-    const fns = HELPER_ORDER.filter((h) => helpers.has(h) && !isConstHelper(h));
-    for (const h of fns) out.push('', helperSource(h));
     return `${tidy(out.join('\n').split('\n')).join('\n')}\n`;
   }
 

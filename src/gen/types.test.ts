@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
 import { Spec, type TypeInit } from '../btf/index.js';
-import { HELPER_ORDER, helperSource } from './helpers.js';
+import { helperImport } from './helpers.js';
 import { NameTable, camelCase, pascalCase } from './names.js';
 import { TypeEmitter } from './types.js';
 import { UnsupportedTypeError } from './errors.js';
@@ -25,8 +25,8 @@ function emitter(types: TypeInit[]): { spec: Spec; em: TypeEmitter } {
 
 /** Transpiles the emitted declarations plus helpers to JS and imports them. */
 async function run(em: TypeEmitter): Promise<Record<string, any>> {
-  const helpers = HELPER_ORDER.filter((h) => em.helpers.has(h)).map(helperSource);
-  const src = [...em.declarations, ...helpers].join('\n\n');
+  const lib = new URL('../index.ts', import.meta.url).href;
+  const src = [`import * as tsbpf from ${JSON.stringify(lib)};`, helperImport(em.helpers), ...em.declarations].join('\n\n');
   const js = ts.transpileModule(src, { compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext } }).outputText;
   const dir = mkdtempSync(join(tmpdir(), 'tsbpf-types-'));
   try {

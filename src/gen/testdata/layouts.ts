@@ -11,13 +11,7 @@
 import { fileURLToPath } from 'node:url';
 import * as tsbpf from '../../index.js';
 
-/** A pointer (8 bytes) as bigint. */
-const ptrCodec: tsbpf.Codec<bigint> = {
-  size: 8,
-  name: 'pointer',
-  encode: (v, d, o) => d.setBigUint64(o, v, true),
-  decode: (d, o) => d.getBigUint64(o, true),
-};
+const { ptrCodec, encodeWith, cString, putCString, copyBytes, putBytes, arrayOf, checkLength, getBits, putBits, getInt128, putInt128 } = tsbpf.codecHelpers;
 
 /** The values of enum color (4 byte(s), unsigned). */
 export const Color = {
@@ -414,101 +408,4 @@ export function loadLayouts(opts: LayoutsOptions = {}): LayoutsObjects {
     coll.close();
     throw e;
   }
-}
-
-/** Encodes one value into new bytes. */
-function encodeWith<T>(codec: tsbpf.Codec<T>, value: T): Uint8Array {
-  const out = new Uint8Array(codec.size);
-  codec.encode(value, new DataView(out.buffer), 0);
-  return out;
-}
-
-const utf8Decoder = new TextDecoder();
-
-/** Reads a char[n] field: UTF-8 up to the first NUL, or all n bytes when there is none. */
-function cString(d: DataView, o: number, n: number): string {
-  let s = '';
-  for (let i = 0; i < n; i++) {
-    const c = d.getUint8(o + i);
-    if (c === 0) return s;
-    if (c >= 0x80) {
-      const b = new Uint8Array(d.buffer, d.byteOffset + o, n);
-      const end = b.indexOf(0);
-      return utf8Decoder.decode(end < 0 ? b : b.subarray(0, end));
-    }
-    s += String.fromCharCode(c);
-  }
-  return s;
-}
-
-const utf8Encoder = new TextEncoder();
-
-/** Writes a char[n] field: the UTF-8 bytes of s, zero-filled; throws when they are longer than n. */
-function putCString(d: DataView, o: number, n: number, s: string, what: string): void {
-  let ascii = s.length <= n;
-  for (let i = 0; ascii && i < s.length; i++) ascii = s.charCodeAt(i) < 0x80;
-  let i = 0;
-  if (ascii) {
-    for (; i < s.length; i++) d.setUint8(o + i, s.charCodeAt(i));
-  } else {
-    const bytes = utf8Encoder.encode(s);
-    if (bytes.length > n) throw new RangeError(`${what}: ${bytes.length} UTF-8 bytes do not fit in char[${n}]`);
-    new Uint8Array(d.buffer, d.byteOffset + o, n).set(bytes);
-    i = bytes.length;
-  }
-  for (; i < n; i++) d.setUint8(o + i, 0);
-}
-
-/** Copies n bytes at o. */
-function copyBytes(d: DataView, o: number, n: number): Uint8Array {
-  return new Uint8Array(d.buffer, d.byteOffset + o, n).slice();
-}
-
-/** Writes exactly n bytes at o. */
-function putBytes(d: DataView, o: number, n: number, b: Uint8Array, what: string): void {
-  if (b.length !== n) throw new RangeError(`${what}: got ${b.length} bytes, want ${n}`);
-  new Uint8Array(d.buffer, d.byteOffset + o, n).set(b);
-}
-
-/** An array of n elements made by f. */
-function arrayOf<T>(n: number, f: (i: number) => T): T[] {
-  const out: T[] = new Array(n);
-  for (let i = 0; i < n; i++) out[i] = f(i);
-  return out;
-}
-
-/** Throws unless a has exactly n elements. */
-function checkLength(a: ArrayLike<unknown>, n: number, what: string): void {
-  if (a.length !== n) throw new RangeError(`${what}: got ${a.length} elements, want ${n}`);
-}
-
-/** Reads a bitfield of `bits` bits that starts `shift` bits into the byte at o (little-endian). */
-function getBits(d: DataView, o: number, shift: number, bits: number, signed: boolean): number {
-  let raw = 0;
-  for (let i = Math.ceil((shift + bits) / 8) - 1; i >= 0; i--) raw = raw * 256 + d.getUint8(o + i);
-  const v = Math.floor(raw / 2 ** shift) % 2 ** bits;
-  return signed && v >= 2 ** (bits - 1) ? v - 2 ** bits : v;
-}
-
-/** ORs a bitfield into bytes that were zeroed first (the value is truncated to `bits` bits). */
-function putBits(d: DataView, o: number, shift: number, bits: number, value: number): void {
-  let v = ((Math.trunc(value) % 2 ** bits) + 2 ** bits) % 2 ** bits;
-  v *= 2 ** shift;
-  for (let i = 0; i < Math.ceil((shift + bits) / 8); i++) {
-    d.setUint8(o + i, d.getUint8(o + i) | v % 256);
-    v = Math.floor(v / 256);
-  }
-}
-
-/** Reads a 128-bit little-endian integer. */
-function getInt128(d: DataView, o: number, signed: boolean): bigint {
-  const v = d.getBigUint64(o, true) | (d.getBigUint64(o + 8, true) << 64n);
-  return signed ? BigInt.asIntN(128, v) : v;
-}
-
-/** Writes a 128-bit little-endian integer. */
-function putInt128(d: DataView, o: number, value: bigint): void {
-  const v = BigInt.asUintN(128, value);
-  d.setBigUint64(o, BigInt.asUintN(64, v), true);
-  d.setBigUint64(o + 8, v >> 64n, true);
 }
