@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { loadKernelSpec, resolveType, type Spec } from '../btf/index.js';
-import { IterLinkInfo, LinkCreate, LinkInfoLayout, LinkUpdate, PerfEventAttr } from './attrs.js';
+import { IterLinkInfo, LinkCreate, LinkInfoLayout, LinkUpdate } from './attrs.js';
+import { PerfEventAttr } from '../sys/perf-attrs.js';
 import { BtfInfo as BtfInfoLayout } from '../sys/attrs.js';
 
 /** Offsets of every (nested, anonymous-flattened) member of a struct, as `a.b.c` → byte offset. */

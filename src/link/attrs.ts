@@ -56,22 +56,6 @@ export const IterLinkInfo = new Layout('bpf_iter_link_info', 16, {
   task_pid_fd: u32(8),
 });
 
-/** `struct perf_event_attr` as of PERF_ATTR_SIZE_VER8 (136 bytes). */
-export const PerfEventAttr = new Layout('perf_event_attr', 136, {
-  type: u32(0),
-  size: u32(4),
-  config: u64(8),
-  sample_period: u64(16),
-  sample_type: u64(24),
-  read_format: u64(32),
-  flags: u64(40),
-  wakeup_events: u32(48),
-  bp_type: u32(52),
-  config1: u64(56),
-  config1_ptr: ptr(56),
-  config2: u64(64),
-});
-
 /** `struct bpf_link_info` (64 bytes): the common head and the union members this module reads. */
 export const LinkInfoLayout = new Layout('bpf_link_info', 64, {
   type: u32(0),

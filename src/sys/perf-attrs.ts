@@ -3,7 +3,7 @@
  * linux/perf_event.h. The bit fields (`disabled`, `inherit`, ... `watermark`, ...) share the u64
  * at offset 40; {@link PerfAttrFlag} names their bits.
  */
-import { Layout, u32, u64 } from './layout.js';
+import { Layout, ptr, u32, u64 } from './layout.js';
 
 /** PERF_ATTR_SIZE_VER8: the struct up to `config3` (Linux 6.3). Older kernels accept it when the bytes they do not know are zero. */
 export const PERF_ATTR_SIZE = 136;
@@ -20,6 +20,8 @@ export const PerfEventAttr = new Layout('perf_event_attr', PERF_ATTR_SIZE, {
   wakeup_events: u32(48),
   bp_type: u32(52),
   config1: u64(56),
+  /** `config1` holding a pointer (`uprobe_path`, `kprobe_func`): a buffer whose address is written. */
+  config1_ptr: ptr(56),
   config2: u64(64),
   branch_sample_type: u64(72),
   sample_regs_user: u64(80),
