@@ -25,7 +25,7 @@ import { ClosedError, syscallError } from '../errors.js';
 import { MapType, mapTypeShortName } from '../types.js';
 import { possibleCpus } from '../codec.js';
 import { openReaderMap, type MapSource } from '../ringbuf/map-fd.js';
-import { deadlineOf, remainingMs, type ReadOptions } from '../ringbuf/read-options.js';
+import { recordIterator, waitFor, type ReadOptions, type WaitSource } from '../ringbuf/read-options.js';
 import { PerfRing, type PerfRecordCallback } from './ring.js';
 
 /** One record read from a CPU's perf buffer, copied out of it. */
@@ -111,6 +111,14 @@ export class PerfReader implements AsyncIterable<PerfRecord>, Disposable {
   readonly #ownMap: Fd | undefined;
   readonly #rings: CpuRing[] = [];
   readonly #poller: Poller;
+  /** What the shared waiting loops need from this reader. */
+  readonly #waiter: WaitSource = ((r) => ({
+    get label() {
+      return r.#label;
+    },
+    closed: () => r.#closed,
+    wait: (timeoutMs?: number, signal?: AbortSignal) => r.#poller.wait(timeoutMs, signal),
+  }))(this);
   #closed = false;
   #next = 0; // round-robin start for fills
   readonly #queue: PerfRecord[] = [];
@@ -240,17 +248,10 @@ export class PerfReader implements AsyncIterable<PerfRecord>, Disposable {
   async readBatch(cb: PerfRecordCallback, opts: PerfBatchOptions = {}): Promise<number> {
     this.#check();
     const max = opts.max ?? Infinity;
-    const deadline = deadlineOf(opts, this.#label);
-    for (;;) {
-      opts.signal?.throwIfAborted();
+    return (await waitFor(this.#waiter, opts, () => {
       const n = this.drain(cb, max);
-      if (n > 0) return n;
-      const left = remainingMs(deadline);
-      if (left <= 0) return 0;
-      const r = await this.#poller.wait(left, opts.signal);
-      if (r === 'closed' || this.#closed) throw new ClosedError(this.#label);
-      if (r === 'timeout') return this.drain(cb, max);
-    }
+      return n > 0 ? n : undefined;
+    })) ?? 0;
   }
 
   /**
@@ -261,17 +262,7 @@ export class PerfReader implements AsyncIterable<PerfRecord>, Disposable {
    */
   async read(opts: ReadOptions = {}): Promise<PerfRecord | undefined> {
     this.#check();
-    const deadline = deadlineOf(opts, this.#label);
-    for (;;) {
-      opts.signal?.throwIfAborted();
-      const rec = this.#take();
-      if (rec) return rec;
-      const left = remainingMs(deadline);
-      if (left <= 0) return undefined;
-      const r = await this.#poller.wait(left, opts.signal);
-      if (r === 'closed' || this.#closed) throw new ClosedError(this.#label);
-      if (r === 'timeout') return this.#take();
-    }
+    return waitFor(this.#waiter, opts, () => this.#take());
   }
 
   /** Reads one record if one is available now (a copy), without waiting. */
@@ -282,27 +273,7 @@ export class PerfReader implements AsyncIterable<PerfRecord>, Disposable {
 
   /** Iterates records (copies) as they come; ends when the reader is closed. Leaving the loop does not close the reader. */
   [Symbol.asyncIterator](): AsyncIterableIterator<PerfRecord> {
-    const slow = async (): Promise<IteratorResult<PerfRecord>> => {
-      for (;;) {
-        if (this.#closed) return { done: true, value: undefined };
-        const rec = this.#take();
-        if (rec) return { done: false, value: rec };
-        const r = await this.#poller.wait();
-        if (r === 'closed') return { done: true, value: undefined };
-      }
-    };
-    const it: AsyncIterableIterator<PerfRecord> = {
-      next: () => {
-        if (!this.#closed) {
-          const rec = this.#take();
-          if (rec) return Promise.resolve({ done: false, value: rec });
-        }
-        return slow();
-      },
-      return: () => Promise.resolve({ done: true, value: undefined }),
-      [Symbol.asyncIterator]: () => it,
-    };
-    return it;
+    return recordIterator(this.#waiter, () => this.#take());
   }
 
   /** Lets pending reads keep the process alive (the default). */

@@ -9,7 +9,7 @@ import { ClosedError } from '../errors.js';
 import { MapType, mapTypeShortName } from '../types.js';
 import { RingView, type RecordCallback, type RingBufQuery } from './ring.js';
 import { openReaderMap, type MapSource } from './map-fd.js';
-import { deadlineOf, remainingMs, type ReadOptions } from './read-options.js';
+import { recordIterator, waitFor, type ReadOptions, type WaitSource } from './read-options.js';
 
 /** One ring buffer record, copied out of the ring. */
 export interface RingBufRecord {
@@ -70,6 +70,14 @@ export class RingBufReader implements AsyncIterable<RingBufRecord>, Disposable {
   #producerMap: ArrayBuffer | undefined;
   readonly #ring: RingView;
   readonly #poller: Poller;
+  /** What the shared waiting loops need from this reader. */
+  readonly #waiter: WaitSource = ((r) => ({
+    get label() {
+      return r.#label;
+    },
+    closed: () => r.#closed,
+    wait: (timeoutMs?: number, signal?: AbortSignal) => r.#poller.wait(timeoutMs, signal),
+  }))(this);
   #closed = false;
   readonly #queue: RingBufRecord[] = [];
   #qHead = 0;
@@ -155,17 +163,10 @@ export class RingBufReader implements AsyncIterable<RingBufRecord>, Disposable {
   async readBatch(cb: RecordCallback, opts: BatchOptions = {}): Promise<number> {
     this.#check();
     const max = opts.max ?? Infinity;
-    const deadline = deadlineOf(opts, this.#label);
-    for (;;) {
-      opts.signal?.throwIfAborted();
+    return (await waitFor(this.#waiter, opts, () => {
       const n = this.drain(cb, max);
-      if (n > 0) return n;
-      const left = remainingMs(deadline);
-      if (left <= 0) return 0;
-      const r = await this.#poller.wait(left, opts.signal);
-      if (r === 'closed' || this.#closed) throw new ClosedError(this.#label);
-      if (r === 'timeout') return this.drain(cb, max);
-    }
+      return n > 0 ? n : undefined;
+    })) ?? 0;
   }
 
   /**
@@ -177,17 +178,7 @@ export class RingBufReader implements AsyncIterable<RingBufRecord>, Disposable {
    */
   async read(opts: ReadOptions = {}): Promise<RingBufRecord | undefined> {
     this.#check();
-    const deadline = deadlineOf(opts, this.#label);
-    for (;;) {
-      opts.signal?.throwIfAborted();
-      const rec = this.#take();
-      if (rec) return rec;
-      const left = remainingMs(deadline);
-      if (left <= 0) return undefined;
-      const r = await this.#poller.wait(left, opts.signal);
-      if (r === 'closed' || this.#closed) throw new ClosedError(this.#label);
-      if (r === 'timeout') return this.#take();
-    }
+    return waitFor(this.#waiter, opts, () => this.#take());
   }
 
   /** Reads one record if one is available now (a copy), without waiting. */
@@ -201,30 +192,7 @@ export class RingBufReader implements AsyncIterable<RingBufRecord>, Disposable {
    * Leaving the loop early does not close the reader.
    */
   [Symbol.asyncIterator](): AsyncIterableIterator<RingBufRecord> {
-    const next = async (): Promise<IteratorResult<RingBufRecord>> => {
-      if (this.#closed) return { done: true, value: undefined };
-      const rec = this.#take();
-      if (rec) return { done: false, value: rec };
-      for (;;) {
-        const r = await this.#poller.wait();
-        if (r === 'closed' || this.#closed) return { done: true, value: undefined };
-        const got = this.#take();
-        if (got) return { done: false, value: got };
-      }
-    };
-    const it: AsyncIterableIterator<RingBufRecord> = {
-      next: () => {
-        // The common case, a record already available, takes no extra await.
-        if (!this.#closed) {
-          const rec = this.#take();
-          if (rec) return Promise.resolve({ done: false, value: rec });
-        }
-        return next();
-      },
-      return: () => Promise.resolve({ done: true, value: undefined }),
-      [Symbol.asyncIterator]: () => it,
-    };
-    return it;
+    return recordIterator(this.#waiter, () => this.#take());
   }
 
   /** Lets pending reads keep the process alive (the default). */
