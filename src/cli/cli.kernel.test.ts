@@ -75,3 +75,36 @@ test('tsbpf count on a ring buffer shows the bytes pending and the ring size', a
   assert.deepEqual(out.ringbuf, { availData: 240, ringSize: 65536, consumerPos: 0, producerPos: 240 });
   assert.match(run('count', String(rb.info().id)), /ring buffer: 240 bytes pending of 65536 \(consumer at 0, producer at 240\)/);
 });
+
+test('tsbpf maps --watch redraws the table with the maps filling fastest on top', async (t) => {
+  if (!kernelTest(t)) return;
+  const { BpfMap, MapType, u32, u64 } = await import('../index.js');
+  const { watchMaps } = await import('./maps.js');
+  using slow = BpfMap.create({ name: 'watch_slow', type: MapType.Hash, keySize: 4, valueSize: 8, maxEntries: 1000 }, { key: u32, value: u64 });
+  using fast = BpfMap.create({ name: 'watch_fast', type: MapType.Hash, keySize: 4, valueSize: 8, maxEntries: 1000 }, { key: u32, value: u64 });
+  slow.update(1, 1n);
+  const frames: string[] = [];
+  const write = process.stdout.write;
+  const ac = new AbortController();
+  let n = 0;
+  // Capture the frames; between the first and second frame, fill `fast`.
+  process.stdout.write = ((chunk: string) => {
+    frames.push(String(chunk));
+    if (++n === 1) for (let i = 0; i < 500; i++) fast.update(i, 0n);
+    if (n === 2) ac.abort();
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    await watchMaps(0.05, {}, ac.signal);
+  } finally {
+    process.stdout.write = write;
+  }
+  assert.equal(frames.length, 2);
+  const second = frames[1];
+  assert.match(second, /^\x1b\[H\x1b\[2J/, 'each frame clears the screen');
+  assert.match(second, /RATE\/s/);
+  const lines = second.split('\n').filter((l) => /^\d+\s/.test(l));
+  const order = lines.map((l) => l.split(/\s+/)[1]).filter((name) => name.startsWith('watch_'));
+  assert.deepEqual(order, ['watch_fast', 'watch_slow'], 'the map filling fastest comes first');
+  assert.match(lines.find((l) => l.includes('watch_fast'))!, /\s500\s+50\.0%\s+kernel/);
+});
