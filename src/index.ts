@@ -1,8 +1,17 @@
 /**
  * tsbpf: the eBPF toolkit for TypeScript on Node.js.
  *
- * Maps ({@link BpfMap}) own their fds: close them, or declare them with `using`. Map operations
- * are synchronous system calls. Kernel documentation: https://docs.kernel.org/bpf/
+ * - {@link loadCollection} loads a clang-compiled BPF object: maps, programs and global variables.
+ * - {@link BpfMap} is a live map with typed keys and values; {@link BpfMap.count} says exactly how
+ *   many elements it holds, and {@link HostMaps} does so for every map on the host.
+ * - {@link Program} loads (from ELF or from `tsbpf/asm`), test-runs and attaches programs
+ *   (`tsbpf/link`); events are read with `tsbpf/ringbuf` and `tsbpf/perf`.
+ *
+ * Lifetimes: every map, program, link and reader owns its fds; close it, or declare it with
+ * `using`. Closing a {@link Collection} closes everything in it. Map and program operations are
+ * synchronous system calls; waiting for events is asynchronous.
+ *
+ * Kernel documentation: https://docs.kernel.org/bpf/
  */
 export { BpfMap, MapFlags, isPerCpuType, isArrayType, sanitizeName, mustLookup } from './map.js';
 export type { UpdateFlag, UpdateOptions, LookupOptions, MapCodecs, BatchCursor } from './map.js';
