@@ -34,6 +34,12 @@
  * `AsmError` from the BTF and instruction decoders), never a crash: offsets, sizes and counts
  * are checked before use. `scripts/fuzz-elf.ts` checks that on mutated objects.
  *
+ * Underneath is a generic ELF reader, {@link ElfImage}: header, section headers, string and
+ * symbol tables and program headers of any ELF file (ELF32 or ELF64, either byte order, any
+ * machine), read through a {@link ByteSource} (bytes in memory, or positioned reads from an fd
+ * with {@link fileSource}, so a large binary is not read whole). {@link ElfFile} is that reader
+ * restricted to BPF objects; the link module's uprobe symbol lookup uses it on host binaries.
+ *
  * Format references: the ELF-64 object file format; the kernel's Documentation/bpf/btf.rst
  * (`.BTF`, `.BTF.ext`) and Documentation/bpf/libbpf/program_types.rst (section names).
  *
@@ -62,6 +68,15 @@ export {
   type ElfSection,
   type ElfSymbol,
 } from './elf-file.js';
+export {
+  ElfImage,
+  SegmentType,
+  type ElfHeader,
+  type ElfImageOptions,
+  type ElfSegment,
+  type ElfSymbolEntry,
+} from './elf-image.js';
+export { bufferSource, fileSource, type ByteSource } from './byte-source.js';
 export {
   encodeFuncInfo,
   encodeLineInfo,

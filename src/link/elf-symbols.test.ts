@@ -3,86 +3,11 @@ import assert from 'node:assert/strict';
 import { existsSync, statSync } from 'node:fs';
 import fc from 'fast-check';
 import { ElfSymbolFile, ElfSymbolError, symbolFileOffset } from './index.js';
+import { buildTestElf, type TestElfOptions, type TestSymbol } from '../testutils/elf-builder.js';
 
-interface Sym {
-  name: string;
-  value: bigint;
-  bind?: number;
-  type?: number;
-  shndx?: number;
-}
-
-/**
- * A minimal ELF64 little-endian executable: one PT_LOAD mapping file offset `loadOff` at
- * `vaddr`, a .text section there, and a .symtab/.strtab with `syms`.
- */
-function buildElf(syms: Sym[], opts: { vaddr?: bigint; loadOff?: bigint; table?: 'symtab' | 'dynsym'; noPhdr?: boolean } = {}): Uint8Array {
-  const vaddr = opts.vaddr ?? 0x401000n;
-  const loadOff = opts.loadOff ?? 0x1000n;
-  const names = ['', ...syms.map((s) => s.name)];
-  const strtab: number[] = [];
-  const nameOff: number[] = [];
-  for (const n of names) {
-    nameOff.push(strtab.length);
-    strtab.push(...Buffer.from(n), 0);
-  }
-  const shstr = Buffer.from('\0.text\0.symtab\0.strtab\0');
-  const symtab = Buffer.alloc(24 * names.length);
-  syms.forEach((s, i) => {
-    const o = (i + 1) * 24;
-    symtab.writeUInt32LE(nameOff[i + 1], o);
-    symtab[o + 4] = ((s.bind ?? 1) << 4) | (s.type ?? 2);
-    symtab.writeUInt16LE(s.shndx ?? 1, o + 6);
-    symtab.writeBigUInt64LE(s.value, o + 8);
-    symtab.writeBigUInt64LE(16n, o + 16);
-  });
-  const phoff = 64;
-  const textOff = Number(loadOff);
-  const textSize = 0x100;
-  const symOff = textOff + textSize;
-  const strOff = symOff + symtab.length;
-  const shstrOff = strOff + strtab.length;
-  const shoff = Math.ceil((shstrOff + shstr.length) / 8) * 8;
-  const total = shoff + 64 * 5;
-  const b = Buffer.alloc(total);
-  b.set([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1], 0);
-  b.writeUInt16LE(2, 16); // ET_EXEC
-  b.writeUInt16LE(62, 18); // x86-64
-  b.writeUInt32LE(1, 20);
-  b.writeBigUInt64LE(opts.noPhdr ? 0n : BigInt(phoff), 32);
-  b.writeBigUInt64LE(BigInt(shoff), 40);
-  b.writeUInt16LE(64, 52);
-  b.writeUInt16LE(56, 54);
-  b.writeUInt16LE(opts.noPhdr ? 0 : 1, 56);
-  b.writeUInt16LE(64, 58);
-  b.writeUInt16LE(5, 60);
-  b.writeUInt16LE(4, 62);
-  if (!opts.noPhdr) {
-    b.writeUInt32LE(1, phoff); // PT_LOAD
-    b.writeUInt32LE(5, phoff + 4);
-    b.writeBigUInt64LE(loadOff, phoff + 8);
-    b.writeBigUInt64LE(vaddr, phoff + 16);
-    b.writeBigUInt64LE(BigInt(textSize), phoff + 32);
-    b.writeBigUInt64LE(BigInt(textSize), phoff + 40);
-  }
-  b.set(symtab, symOff);
-  b.set(strtab, strOff);
-  b.set(shstr, shstrOff);
-  const sh = (i: number, name: number, type: number, addr: bigint, off: number, size: number, link = 0, entsize = 0): void => {
-    const o = shoff + i * 64;
-    b.writeUInt32LE(name, o);
-    b.writeUInt32LE(type, o + 4);
-    b.writeBigUInt64LE(addr, o + 16);
-    b.writeBigUInt64LE(BigInt(off), o + 24);
-    b.writeBigUInt64LE(BigInt(size), o + 32);
-    b.writeUInt32LE(link, o + 40);
-    b.writeBigUInt64LE(BigInt(entsize), o + 56);
-  };
-  sh(1, 1, 1, vaddr, textOff, textSize);
-  sh(2, 7, opts.table === 'dynsym' ? 11 : 2, 0n, symOff, symtab.length, 3, 24);
-  sh(3, 15, 3, 0n, strOff, strtab.length);
-  sh(4, 0, 3, 0n, shstrOff, shstr.length);
-  return b;
+/** A minimal ELF64 little-endian executable with `syms` in its symbol table (see buildTestElf). */
+function buildElf(syms: TestSymbol[], opts: TestElfOptions = {}): Uint8Array {
+  return buildTestElf(syms, opts).bytes;
 }
 
 test('symbol offsets map st_value through the PT_LOAD segment, or the section without one', () => {
@@ -104,6 +29,35 @@ test('symbol offsets map st_value through the PT_LOAD segment, or the section wi
   assert.equal(ElfSymbolFile.fromBytes(buildElf(syms, { noPhdr: true })).symbolOffset('helper'), 0x1080n);
   // .dynsym only (a stripped shared library).
   assert.equal(ElfSymbolFile.fromBytes(buildElf(syms, { table: 'dynsym' })).symbolOffset('main'), 0x1010n);
+});
+
+test('ELF32 and big-endian binaries: symbol offsets through the segment or the section', () => {
+  const syms = [
+    { name: 'main', value: 0x8049010n },
+    { name: 'helper', value: 0x8049080n, bind: 0 },
+  ];
+  for (const is64 of [false, true]) {
+    for (const littleEndian of [true, false]) {
+      const what = `${is64 ? 64 : 32}-bit ${littleEndian ? 'little' : 'big'}-endian`;
+      const f = ElfSymbolFile.fromBytes(buildElf(syms, { is64, littleEndian, machine: 40, vaddr: 0x8049000n }));
+      assert.equal(f.is64, is64, what);
+      assert.equal(f.littleEndian, littleEndian, what);
+      assert.equal(f.machine, 40, what);
+      assert.equal(f.type, 2, what);
+      assert.deepEqual(
+        [...f.symbols()].map((s) => [s.name, s.value, s.bind, s.table]),
+        [
+          ['main', 0x8049010n, 1, '.symtab'],
+          ['helper', 0x8049080n, 0, '.symtab'],
+        ],
+        what,
+      );
+      assert.equal(f.symbolOffset('main'), 0x1010n, what);
+      assert.equal(f.symbolOffset('helper'), 0x1080n, what);
+      const noPhdr = ElfSymbolFile.fromBytes(buildElf(syms, { is64, littleEndian, vaddr: 0x8049000n, noPhdr: true }));
+      assert.equal(noPhdr.symbolOffset('helper'), 0x1080n, what);
+    }
+  }
 });
 
 test('symbol lookup: undefined imports are skipped, global beats local, ambiguity and absence are errors', () => {
@@ -130,10 +84,10 @@ test('bad headers give ElfSymbolError, not a crash', () => {
     ['magic', (b) => (b[0] = 0), /bad magic/],
     ['class', (b) => (b[4] = 7), /bad ELF class 7/],
     ['data', (b) => (b[5] = 9), /bad ELF data encoding 9/],
-    ['shoff', (b) => b.writeBigUInt64LE(1n << 40n, 40), /section headers at .* past the end/],
-    ['shnum', (b) => b.writeUInt16LE(0xfff0, 60), /past the end/],
-    ['shentsize', (b) => b.writeUInt16LE(8, 58), /section header size 8 < 64/],
-    ['phnum', (b) => b.writeUInt16LE(0x7fff, 56), /program headers .* past the end/],
+    ['shoff', (b) => b.writeBigUInt64LE(1n << 40n, 40), /section header table at .* past end of file/],
+    ['shnum', (b) => b.writeUInt16LE(0xfff0, 60), /section header table truncated: .* exceed file size/],
+    ['shentsize', (b) => b.writeUInt16LE(8, 58), /e_shentsize 8 smaller than 64/],
+    ['phnum', (b) => b.writeUInt16LE(0x7fff, 56), /program header table truncated: .* exceed file size/],
   ];
   for (const [what, mutate, re] of cases) {
     const b = Buffer.from(good);
@@ -145,7 +99,7 @@ test('bad headers give ElfSymbolError, not a crash', () => {
   const b = Buffer.from(good);
   const shoff = Number(b.readBigUInt64LE(40));
   b.writeBigUInt64LE(1n << 20n, shoff + 2 * 64 + 32);
-  assert.throws(() => ElfSymbolFile.fromBytes(b).symbolOffset('main'), /\.symtab at .* past the end/);
+  assert.throws(() => ElfSymbolFile.fromBytes(b).symbolOffset('main'), /section 2: contents at .* past end of file/);
 });
 
 test('fuzz: random and mutated ELF files never throw anything but ElfSymbolError', () => {

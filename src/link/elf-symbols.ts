@@ -1,24 +1,15 @@
 /**
- * A small reader of ELF symbol tables for uprobes: finds a function's file offset in an
- * executable or shared library (ELF64 or ELF32, either byte order). Reads only the headers and
- * the symbol and string tables, not the whole file, and checks every offset and count against
- * the file size, so bad input gives an {@link ElfSymbolError}, never a crash or a huge allocation.
+ * Finds a function's file offset in an executable or shared library for uprobes (ELF64 or
+ * ELF32, either byte order), on top of the generic ELF reader of src/elf. A file is read through
+ * positioned reads: only the headers and the symbol and string tables, never the whole file.
+ * Bad input gives an {@link ElfSymbolError}, never a crash or a huge allocation.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
+import { bufferSource, fileSource, type ByteSource } from '../elf/byte-source.js';
+import { ElfImage, SectionType, SegmentType, SymbolBinding, SymbolType, type ElfSection, type ElfSymbolEntry } from '../elf/elf-image.js';
 import { ElfSymbolError } from './errors.js';
 
-/** Random access to the bytes of a file or buffer. */
-export interface ByteSource {
-  /** Total size in bytes. */
-  readonly size: number;
-  /** `len` bytes at `off`; the caller has checked the range against `size`. */
-  read(off: number, len: number): Uint8Array;
-}
-
-/** A {@link ByteSource} over bytes in memory. */
-export function bufferSource(b: Uint8Array): ByteSource {
-  return { size: b.length, read: (off, len) => b.subarray(off, off + len) };
-}
+export { bufferSource, type ByteSource } from '../elf/byte-source.js';
 
 /** A symbol of `.symtab` or `.dynsym`. */
 export interface ElfSymbol {
@@ -36,90 +27,29 @@ export interface ElfSymbol {
   table: '.symtab' | '.dynsym';
 }
 
-interface Section {
-  name: number;
-  type: number;
-  addr: bigint;
-  offset: bigint;
-  size: bigint;
-  link: number;
-  info: number;
-  entsize: bigint;
+/** How much a definition counts when several share a name: global, then weak, then local. */
+function rank(binding: number): number {
+  return binding === SymbolBinding.Global ? 3 : binding === SymbolBinding.Weak ? 2 : binding === SymbolBinding.Local ? 1 : 0;
 }
 
-interface Segment {
-  type: number;
-  flags: number;
-  offset: bigint;
-  vaddr: bigint;
-  filesz: bigint;
-  memsz: bigint;
+/** The link module's view of a symbol table entry of `table`. */
+function linkSymbol(e: ElfSymbolEntry, table: ElfSymbol['table']): ElfSymbol {
+  return { name: e.name, value: e.value, size: e.size, type: e.type, bind: e.binding, section: e.sectionIndex, table };
 }
-
-const SHT_SYMTAB = 2;
-const SHT_DYNSYM = 11;
-const SHT_NOBITS = 8;
-const PT_LOAD = 1;
-const STT_SECTION = 3;
-const STT_FILE = 4;
-/** Upper bound on a symbol or string table we are willing to read (256 MiB). */
-const MAX_TABLE = 256 * 1024 * 1024;
 
 /** A parsed ELF file: section and program headers, symbol tables read on demand. */
-export class ElfSymbolFile {
-  readonly is64: boolean;
-  readonly littleEndian: boolean;
-  /** e_type: 2 EXEC, 3 DYN. */
-  readonly type: number;
-  /** e_machine: 62 x86-64, 183 aarch64… */
-  readonly machine: number;
-  #src: ByteSource;
-  #path: string;
-  #sections: Section[] = [];
-  #segments: Segment[] = [];
-
-  /** Parses the headers of `src`; `path` names the file in errors. */
+export class ElfSymbolFile extends ElfImage {
+  /**
+   * Parses the headers of `src`; `path` names the file in errors.
+   * @throws {ElfSymbolError} when the file is not ELF or its headers are malformed.
+   */
   constructor(src: ByteSource, path = '<buffer>') {
-    this.#src = src;
-    this.#path = path;
-    if (src.size < 16) this.#fail('too short for an ELF header');
-    const ident = src.read(0, 16);
-    if (ident[0] !== 0x7f || ident[1] !== 0x45 || ident[2] !== 0x4c || ident[3] !== 0x46) this.#fail('not an ELF file (bad magic)');
-    if (ident[4] !== 1 && ident[4] !== 2) this.#fail(`bad ELF class ${ident[4]}`);
-    if (ident[5] !== 1 && ident[5] !== 2) this.#fail(`bad ELF data encoding ${ident[5]}`);
-    this.is64 = ident[4] === 2;
-    this.littleEndian = ident[5] === 1;
-    const ehsize = this.is64 ? 64 : 52;
-    const h = this.#view(0, ehsize, 'ELF header');
-    this.type = h.getUint16(16, this.littleEndian);
-    this.machine = h.getUint16(18, this.littleEndian);
-    const le = this.littleEndian;
-    const phoff = this.is64 ? h.getBigUint64(32, le) : BigInt(h.getUint32(28, le));
-    const shoff = this.is64 ? h.getBigUint64(40, le) : BigInt(h.getUint32(32, le));
-    const o = this.is64 ? 54 : 42;
-    const phentsize = h.getUint16(o, le);
-    let phnum = h.getUint16(o + 2, le);
-    const shentsize = h.getUint16(o + 4, le);
-    let shnum = h.getUint16(o + 6, le);
-    const wantSh = this.is64 ? 64 : 40;
-    const wantPh = this.is64 ? 56 : 32;
-    if (shoff !== 0n) {
-      if (shentsize < wantSh) this.#fail(`section header size ${shentsize} < ${wantSh}`);
-      if (shnum === 0) {
-        // Extended numbering: the count is in section 0's sh_size.
-        const s0 = this.#readSection(shoff, shentsize, 0);
-        shnum = Number(s0.size);
-      }
-      this.#checkRange(shoff, BigInt(shnum) * BigInt(shentsize), 'section headers');
-      for (let i = 0; i < shnum; i++) this.#sections.push(this.#readSection(shoff, shentsize, i));
-    }
-    if (phoff !== 0n) {
-      if (phentsize < wantPh) this.#fail(`program header size ${phentsize} < ${wantPh}`);
-      // PN_XNUM: the count is in section 0's sh_info.
-      if (phnum === 0xffff && this.#sections.length > 0) phnum = this.#sections[0].info;
-      this.#checkRange(phoff, BigInt(phnum) * BigInt(phentsize), 'program headers');
-      for (let i = 0; i < phnum; i++) this.#segments.push(this.#readSegment(phoff, phentsize, i));
-    }
+    super(src, {
+      fail: (why) => {
+        throw new ElfSymbolError(path, `elf ${path}: ${why}`);
+      },
+    });
+    this.segments(); // read the program headers now: a bad table fails here, not at the first lookup
   }
 
   /** Parses an ELF file held in memory. */
@@ -127,114 +57,25 @@ export class ElfSymbolFile {
     return new ElfSymbolFile(bufferSource(bytes), path);
   }
 
-  #fail(why: string): never {
-    throw new ElfSymbolError(this.#path, `elf ${this.#path}: ${why}`);
+  /** e_type: 2 EXEC, 3 DYN. */
+  get type(): number {
+    return this.fileType;
   }
 
-  #checkRange(off: bigint, len: bigint, what: string): void {
-    if (off < 0n || len < 0n || off + len > BigInt(this.#src.size)) this.#fail(`${what} at ${off} (+${len}) past the end of the file (${this.#src.size} bytes)`);
-  }
-
-  #view(off: number | bigint, len: number, what: string): DataView {
-    this.#checkRange(BigInt(off), BigInt(len), what);
-    const b = this.#src.read(Number(off), len);
-    return new DataView(b.buffer, b.byteOffset, b.byteLength);
-  }
-
-  #readSection(shoff: bigint, entsize: number, i: number): Section {
-    const v = this.#view(shoff + BigInt(i) * BigInt(entsize), this.is64 ? 64 : 40, `section header ${i}`);
-    const le = this.littleEndian;
-    if (this.is64) {
-      return {
-        name: v.getUint32(0, le),
-        type: v.getUint32(4, le),
-        addr: v.getBigUint64(16, le),
-        offset: v.getBigUint64(24, le),
-        size: v.getBigUint64(32, le),
-        link: v.getUint32(40, le),
-        info: v.getUint32(44, le),
-        entsize: v.getBigUint64(56, le),
-      };
-    }
-    return {
-      name: v.getUint32(0, le),
-      type: v.getUint32(4, le),
-      addr: BigInt(v.getUint32(12, le)),
-      offset: BigInt(v.getUint32(16, le)),
-      size: BigInt(v.getUint32(20, le)),
-      link: v.getUint32(24, le),
-      info: v.getUint32(28, le),
-      entsize: BigInt(v.getUint32(36, le)),
-    };
-  }
-
-  #readSegment(phoff: bigint, entsize: number, i: number): Segment {
-    const v = this.#view(phoff + BigInt(i) * BigInt(entsize), this.is64 ? 56 : 32, `program header ${i}`);
-    const le = this.littleEndian;
-    if (this.is64) {
-      return {
-        type: v.getUint32(0, le),
-        flags: v.getUint32(4, le),
-        offset: v.getBigUint64(8, le),
-        vaddr: v.getBigUint64(16, le),
-        filesz: v.getBigUint64(32, le),
-        memsz: v.getBigUint64(40, le),
-      };
-    }
-    return {
-      type: v.getUint32(0, le),
-      offset: BigInt(v.getUint32(4, le)),
-      vaddr: BigInt(v.getUint32(8, le)),
-      filesz: BigInt(v.getUint32(16, le)),
-      memsz: BigInt(v.getUint32(20, le)),
-      flags: v.getUint32(24, le),
-    };
-  }
-
-  #table(s: Section, what: string): Uint8Array {
-    if (s.type === SHT_NOBITS) return new Uint8Array(0);
-    if (s.size > BigInt(MAX_TABLE)) this.#fail(`${what} is ${s.size} bytes, more than the ${MAX_TABLE} this reader accepts`);
-    this.#checkRange(s.offset, s.size, what);
-    return this.#src.read(Number(s.offset), Number(s.size));
-  }
-
-  /** Yields the symbols of `.symtab` (if present) then `.dynsym`. */
+  /** Yields the symbols of `.symtab` (if present) then `.dynsym`, without the null symbols. */
   *symbols(): IterableIterator<ElfSymbol> {
+    for (const [section, table] of this.#symbolTables()) {
+      for (const e of this.symbolEntries(section)) if (e.index !== 0) yield linkSymbol(e, table);
+    }
+  }
+
+  /** The symbol table sections, `.symtab` (if present) first, then `.dynsym`. */
+  *#symbolTables(): Generator<[ElfSection, ElfSymbol['table']], void, undefined> {
     for (const [type, table] of [
-      [SHT_SYMTAB, '.symtab'],
-      [SHT_DYNSYM, '.dynsym'],
+      [SectionType.SymTab, '.symtab'],
+      [SectionType.DynSym, '.dynsym'],
     ] as const) {
-      for (const s of this.#sections) {
-        if (s.type !== type) continue;
-        const entsize = this.is64 ? 24 : 16;
-        if (s.link >= this.#sections.length) this.#fail(`${table}: string table index ${s.link} out of range`);
-        const syms = this.#table(s, table);
-        const strs = this.#table(this.#sections[s.link], `${table} strings`);
-        const sv = new DataView(syms.buffer, syms.byteOffset, syms.byteLength);
-        const le = this.littleEndian;
-        const n = Math.floor(syms.length / entsize);
-        for (let i = 1; i < n; i++) {
-          const o = i * entsize;
-          const nameOff = sv.getUint32(o, le);
-          let info: number, shndx: number, value: bigint, size: bigint;
-          if (this.is64) {
-            info = sv.getUint8(o + 4);
-            shndx = sv.getUint16(o + 6, le);
-            value = sv.getBigUint64(o + 8, le);
-            size = sv.getBigUint64(o + 16, le);
-          } else {
-            value = BigInt(sv.getUint32(o + 4, le));
-            size = BigInt(sv.getUint32(o + 8, le));
-            info = sv.getUint8(o + 12);
-            shndx = sv.getUint16(o + 14, le);
-          }
-          if (nameOff >= strs.length) continue;
-          let end = strs.indexOf(0, nameOff);
-          if (end < 0) end = strs.length;
-          const name = Buffer.from(strs.buffer, strs.byteOffset + nameOff, end - nameOff).toString('latin1');
-          yield { name, value, size, type: info & 0xf, bind: info >> 4, section: shndx, table };
-        }
-      }
+      for (const s of this.sections) if (s.type === type) yield [s, table];
     }
   }
 
@@ -244,13 +85,13 @@ export class ElfSymbolFile {
    * @throws {ElfSymbolError} when no segment or section maps it.
    */
   fileOffset(addr: bigint, what = `address 0x${addr.toString(16)}`): bigint {
-    for (const p of this.#segments) {
-      if (p.type === PT_LOAD && addr >= p.vaddr && addr < p.vaddr + p.filesz) return addr - p.vaddr + p.offset;
+    for (const p of this.segments()) {
+      if (p.type === SegmentType.Load && addr >= p.vaddr && addr < p.vaddr + p.filesz) return addr - p.vaddr + p.offset;
     }
-    for (const s of this.#sections) {
-      if (s.type !== SHT_NOBITS && s.addr !== 0n && addr >= s.addr && addr < s.addr + s.size) return addr - s.addr + s.offset;
+    for (const s of this.sections) {
+      if (s.type !== SectionType.NoBits && s.addr !== 0n && addr >= s.addr && addr < s.addr + BigInt(s.size)) return addr - s.addr + BigInt(s.offset);
     }
-    this.#fail(`${what}: no loadable segment or section maps it`);
+    this.fail(`${what}: no loadable segment or section maps it`);
   }
 
   /**
@@ -260,16 +101,20 @@ export class ElfSymbolFile {
    */
   findSymbol(name: string): ElfSymbol {
     let best: ElfSymbol | undefined;
-    const rank = (b: number): number => (b === 1 ? 3 : b === 2 ? 2 : b === 0 ? 1 : 0);
-    for (const s of this.symbols()) {
-      if (s.name !== name || s.section === 0 || s.type === STT_SECTION || s.type === STT_FILE) continue;
-      if (!best || rank(s.bind) > rank(best.bind)) {
-        best = s;
-      } else if (rank(s.bind) === rank(best.bind) && s.value !== best.value) {
-        this.#fail(`symbol ${name}: defined more than once (0x${best.value.toString(16)} and 0x${s.value.toString(16)}); pass an offset instead`);
+    for (const [section, table] of this.#symbolTables()) {
+      for (const s of this.symbolEntries(section)) {
+        if (s.name !== name || s.sectionIndex === 0 || s.type === SymbolType.Section || s.type === SymbolType.File) continue;
+        if (!best || rank(s.binding) > rank(best.bind)) {
+          best = linkSymbol(s, table);
+        } else if (rank(s.binding) === rank(best.bind) && s.value !== best.value) {
+          this.fail(`symbol ${name}: defined more than once (0x${best.value.toString(16)} and 0x${s.value.toString(16)}); pass an offset instead`);
+        }
       }
     }
-    if (!best) this.#fail(`symbol ${name}: not found in .symtab or .dynsym${this.#sections.some((s) => s.type === SHT_SYMTAB) ? '' : ' (the binary is stripped: only exported symbols are listed)'}`);
+    if (!best) {
+      const stripped = !this.sections.some((s) => s.type === SectionType.SymTab);
+      this.fail(`symbol ${name}: not found in .symtab or .dynsym${stripped ? ' (the binary is stripped: only exported symbols are listed)' : ''}`);
+    }
     return best;
   }
 
@@ -296,22 +141,7 @@ export function withElfFile<T>(path: string, fn: (f: ElfSymbolFile) => T): T {
     throw new ElfSymbolError(path, `elf ${path}: ${(e as Error).message}`, { cause: e });
   }
   try {
-    const size = fstatSync(fd).size;
-    const src: ByteSource = {
-      size,
-      read(off, len) {
-        const b = Buffer.allocUnsafe(len);
-        let done = 0;
-        while (done < len) {
-          const n = readSync(fd, b, done, len - done, off + done);
-          if (n <= 0) break;
-          done += n;
-        }
-        if (done < len) throw new ElfSymbolError(path, `elf ${path}: short read at ${off}`);
-        return b;
-      },
-    };
-    return fn(new ElfSymbolFile(src, path));
+    return fn(new ElfSymbolFile(fileSource(fd), path));
   } finally {
     closeSync(fd);
   }
