@@ -1,0 +1,61 @@
+/**
+ * Snippets for docs/api.md: reading ring buffers (tsbpf/ringbuf) and perf event arrays
+ * (tsbpf/perf). Regions are copied into the docs by scripts/docs-snippets.mjs;
+ * `npm run typecheck` compiles them.
+ */
+import type { BpfMap } from '../../src/index.js';
+import { RingBufReader } from '../../src/ringbuf/index.js';
+import { PerfReader } from '../../src/perf/index.js';
+
+/** Iterating a ring buffer. */
+export async function ringbufIterate(events: BpfMap): Promise<void> {
+  // #region ringbuf-iterate
+  using reader = new RingBufReader(events); // a BpfMap of type MapType.RingBuf, or { fd }
+  for await (const { sample } of reader) console.log(sample.length); // ends when the reader is closed
+  // #endregion
+}
+
+/** One record with a timeout or a signal. */
+export async function ringbufRead(reader: RingBufReader): Promise<number> {
+  // #region ringbuf-read
+  const rec = await reader.read({ timeoutMs: 1000 });            // undefined after a second without records
+  const next = await reader.read({ signal: AbortSignal.timeout(5000) }); // rejects with the signal's reason
+  // #endregion
+  return (rec?.sample.length ?? 0) + (next?.sample.length ?? 0);
+}
+
+/** Records in place, no allocation per record. */
+export async function ringbufBatch(reader: RingBufReader): Promise<number> {
+  let sum = 0;
+  // #region ringbuf-batch
+  await reader.readBatch((bytes, off, len, view) => { sum += view.getUint32(off, true); }); // waits for records
+  reader.drain((bytes, off, len) => console.log(bytes.slice(off, off + len)));             // never waits
+  // #endregion
+  return sum;
+}
+
+/** bpf_ringbuf_query from user space. */
+export function ringbufQuery(reader: RingBufReader): number {
+  // #region ringbuf-query
+  const { availData, ringSize, consumerPos, producerPos } = reader.query();
+  console.log(`${availData} of ${ringSize} bytes pending`); // availData === producerPos - consumerPos
+  // #endregion
+  return consumerPos + producerPos;
+}
+
+/** Reading a perf event array. */
+export async function perfIterate(events: BpfMap): Promise<void> {
+  // #region perf-iterate
+  using reader = new PerfReader(events, { perCpuBufferSize: 256 * 1024 });
+  for await (const rec of reader) if (rec.lostSamples) console.warn(`cpu ${rec.cpu}: lost ${rec.lostSamples}`); else console.log(rec.cpu, rec.sample);
+  // #endregion
+}
+
+/** Perf records in place. */
+export async function perfBatch(reader: PerfReader): Promise<number> {
+  // #region perf-batch
+  await reader.readBatch((bytes, off, len, view, cpu, lost) => { if (!lost) console.log(cpu, view.getUint32(off, true)); });
+  console.log(reader.lostSamples, reader.cpus, reader.pendingBytes()); // 0 [ 0, 1 ] 0
+  // #endregion
+  return reader.lostSamples;
+}
