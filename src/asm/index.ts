@@ -19,9 +19,10 @@
  * include/uapi/linux/bpf.h and bpf_common.h.
  *
  * @example
- * import { Assembler, R0, R1, HelperId, disassemble, encodeInstructions } from 'tsbpf/asm';
+ * import { Assembler, R0, R1, R2, R10, HelperId, disassemble, encodeInstructions } from 'tsbpf/asm';
  * const insns = new Assembler()
- *   .mov64(R1, 0).ldMapFd(R1, 'my_map').call(HelperId.map_lookup_elem)
+ *   .stw(R10, -4, 0).mov64(R2, R10).add64(R2, -4) // key 0 on the stack, r2 = &key
+ *   .ldMapFd(R1, 'my_map').call(HelperId.map_lookup_elem)
  *   .jeq(R0, 0, 'out').ldxw(R0, R0, 0).label('out').exit()
  *   .build();
  * console.log(disassemble(insns));
