@@ -89,11 +89,6 @@ export function bytes(size: number): Codec<Buffer> {
   };
 }
 
-/** A codec whose size is only checked against what is passed: used for raw keys and values. */
-export function isBytesCodec(c: Codec<unknown>): boolean {
-  return typeof c.name === 'string' && c.name.startsWith('bytes(');
-}
-
 /**
  * Per-CPU values: an array with one T per possible CPU, each slot `roundup(size, 8)` bytes, as
  * the kernel lays them out for BPF_MAP_TYPE_PERCPU_* lookups and updates.

@@ -8,7 +8,7 @@
 import { native } from './sys/native.js';
 import { Cmd } from './sys/enums.gen.js';
 import { MapBatchAttr, MapCreateAttr, MapElemAttr, ObjPinAttr, GetIdAttr } from './sys/attrs.js';
-import { bpf, bpfFd, retError } from './sys/syscall.js';
+import { bpf, bpfFd, retError, withPointers } from './sys/syscall.js';
 import { Errno } from './sys/errno.js';
 import { Fd } from './sys/fd.js';
 import { ClosedError, KeyNotFoundError, SizeError, type SyscallError } from './errors.js';
@@ -613,7 +613,7 @@ export class BpfMap<K = Buffer, V = Buffer> implements Disposable {
           count,
           map_fd: this.#rawFd,
         });
-        const r = native().bpfRet(cmd, withPtrs(attr));
+        const r = native().bpfRet(cmd, withPointers(attr));
         const got = MapBatchAttr.u32(attr.bytes, 'count');
         if (r === -Errno.ENOTSUPP || r === -Errno.EOPNOTSUPP) {
           batchSupport.set(`${this.type}:${del ? 'd' : 'l'}`, false);
@@ -762,7 +762,7 @@ export class BpfMap<K = Buffer, V = Buffer> implements Disposable {
     // The kernel's batch update takes only BPF_F_LOCK in elem_flags: other flags go one by one.
     if ((flags & ~F_LOCK) === 0 && batchSupport.get(`${this.type}:u`) !== false) {
       const attr = MapBatchAttr.encode({ keys, values, count, map_fd: this.#rawFd, elem_flags: flags });
-      const r = native().bpfRet(Cmd.BPF_MAP_UPDATE_BATCH, withPtrs(attr));
+      const r = native().bpfRet(Cmd.BPF_MAP_UPDATE_BATCH, withPointers(attr));
       const done = MapBatchAttr.u32(attr.bytes, 'count');
       if (r === -Errno.ENOTSUPP || r === -Errno.EOPNOTSUPP) {
         batchSupport.set(`${this.type}:u`, false);
@@ -801,7 +801,7 @@ export class BpfMap<K = Buffer, V = Buffer> implements Disposable {
     if (list.length === 0) return 0;
     if (batchSupport.get(`${this.type}:x`) !== false) {
       const attr = MapBatchAttr.encode({ keys: buf, count: list.length, map_fd: this.#rawFd });
-      const r = native().bpfRet(Cmd.BPF_MAP_DELETE_BATCH, withPtrs(attr));
+      const r = native().bpfRet(Cmd.BPF_MAP_DELETE_BATCH, withPointers(attr));
       const done = MapBatchAttr.u32(attr.bytes, 'count');
       if (r === -Errno.ENOTSUPP || r === -Errno.EOPNOTSUPP) {
         batchSupport.set(`${this.type}:x`, false);
@@ -889,17 +889,6 @@ export class BpfMap<K = Buffer, V = Buffer> implements Disposable {
   toString(): string {
     return `${this.#label} (${mapTypeShortName(this.type)}, ${this.keySize}/${this.valueSize} B, max ${this.maxEntries})`;
   }
-}
-
-/** Writes pointer fields into attr bytes for the no-throw call (addresses come from the addon). */
-function withPtrs(attr: { bytes: Uint8Array; ptrs: Array<number | Uint8Array | null> }): Uint8Array {
-  const view = viewOf(attr.bytes);
-  const a = native();
-  for (let i = 0; i < attr.ptrs.length; i += 2) {
-    const buf = attr.ptrs[i + 1] as Uint8Array | null;
-    view.setBigUint64(attr.ptrs[i] as number, buf ? a.addressOf(buf) : 0n, true);
-  }
-  return attr.bytes;
 }
 
 function validateSpec(spec: MapSpec): void {

@@ -22,8 +22,8 @@ const PACKET_TYPES = new Set([1, 3, 4, 6, 8, 22]); // socket filter, sched_cls/a
 /** Runs the program and returns the output text. */
 export function runProg(objectPath: string, programName: string, opts: ProgRunOptions = {}): string {
   using coll = loadCollection(objectPath, { programs: [programName] });
+  // loadCollection already refused a name the object does not have, listing the ones it has.
   const prog = coll.programs[programName];
-  if (!prog) throw new Error(`prog run: ${objectPath} has no program ${JSON.stringify(programName)} (it has: ${Object.keys(coll.programs).join(', ') || 'none'})`);
   const dataIn = opts.dataIn ? readFileSync(opts.dataIn) : PACKET_TYPES.has(prog.type) ? Buffer.alloc(14) : Buffer.alloc(0);
   const ctxIn = opts.ctxIn ? readFileSync(opts.ctxIn) : undefined;
   const r = prog.test(dataIn, { repeat: opts.repeat, ctxIn });

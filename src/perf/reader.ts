@@ -6,7 +6,7 @@ import { native } from '../sys/native.js';
 import { Fd } from '../sys/fd.js';
 import { Cmd } from '../sys/enums.gen.js';
 import { MapElemAttr } from '../sys/attrs.js';
-import { bpf } from '../sys/syscall.js';
+import { bpf, withPointers } from '../sys/syscall.js';
 import { Errno, errnoOf } from '../sys/errno.js';
 import { pageSize } from '../sys/page-size.js';
 import { MAP_SHARED, PROT_READ, PROT_WRITE, mapMemory, unmap } from '../sys/mmap.js';
@@ -25,6 +25,7 @@ import { ClosedError, syscallError } from '../errors.js';
 import { MapType, mapTypeShortName } from '../types.js';
 import { possibleCpus } from '../codec.js';
 import { openReaderMap, type MapSource } from '../ringbuf/map-fd.js';
+import { RecordQueue } from '../ringbuf/record-queue.js';
 import { recordIterator, waitFor, type ReadOptions, type WaitSource } from '../ringbuf/read-options.js';
 import { PerfRing, type PerfRecordCallback } from './ring.js';
 
@@ -121,8 +122,7 @@ export class PerfReader implements AsyncIterable<PerfRecord>, Disposable {
   }))(this);
   #closed = false;
   #next = 0; // round-robin start for fills
-  readonly #queue: PerfRecord[] = [];
-  #qHead = 0;
+  readonly #queue = new RecordQueue<PerfRecord>();
   readonly #push: PerfRecordCallback = (bytes, offset, length, _view, cpu, lostSamples, remaining) => {
     this.#queue.push({ cpu, sample: bytes.slice(offset, offset + length), lostSamples, remaining });
   };
@@ -227,8 +227,12 @@ export class PerfReader implements AsyncIterable<PerfRecord>, Disposable {
   drain(cb: PerfRecordCallback, max = Infinity): number {
     this.#check();
     let n = 0;
-    if (this.#qHead < this.#queue.length) {
-      n = this.#drainQueue(cb, max);
+    if (!this.#queue.empty) {
+      n = this.#queue.drain(
+        ({ sample: s, cpu, lostSamples, remaining }) => cb(s, 0, s.length, new DataView(s.buffer, s.byteOffset, s.byteLength), cpu, lostSamples, remaining),
+        max,
+        () => this.#closed,
+      );
       if (n >= max || this.#closed) return n;
     }
     const rings = this.#rings;
@@ -295,8 +299,7 @@ export class PerfReader implements AsyncIterable<PerfRecord>, Disposable {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#queue.length = 0;
-    this.#qHead = 0;
+    this.#queue.clear();
     this.#poller.close();
     this.#release();
   }
@@ -324,7 +327,7 @@ export class PerfReader implements AsyncIterable<PerfRecord>, Disposable {
       if (r.inMap) {
         keyView.setUint32(0, r.cpu, true);
         // The map holds a reference to the event until its entry goes.
-        native().bpfRet(Cmd.BPF_MAP_DELETE_ELEM, withPtr(MapElemAttr.encode({ map_fd: this.#mapFd, key })));
+        native().bpfRet(Cmd.BPF_MAP_DELETE_ELEM, withPointers(MapElemAttr.encode({ map_fd: this.#mapFd, key })));
         r.inMap = false;
       }
       try {
@@ -340,48 +343,14 @@ export class PerfReader implements AsyncIterable<PerfRecord>, Disposable {
   }
 
   #take(): PerfRecord | undefined {
-    const q = this.#queue;
-    if (this.#qHead >= q.length) {
-      q.length = 0;
-      this.#qHead = 0;
+    return this.#queue.take(() => {
       const rings = this.#rings;
       const k = rings.length;
       // Start at a different CPU each time so one busy CPU cannot starve the others.
-      for (let i = 0; i < k && q.length === 0; i++) {
-        const r = rings[(this.#next + i) % k];
-        r.ring!.drain(this.#push, QUEUE_FILL);
-      }
+      for (let i = 0; i < k && this.#queue.empty; i++) rings[(this.#next + i) % k].ring!.drain(this.#push, QUEUE_FILL);
       this.#next = (this.#next + 1) % Math.max(1, k);
-      if (q.length === 0) return undefined;
-    }
-    const rec = q[this.#qHead];
-    q[this.#qHead++] = undefined as unknown as PerfRecord;
-    return rec;
+    });
   }
-
-  #drainQueue(cb: PerfRecordCallback, max: number): number {
-    let n = 0;
-    const q = this.#queue;
-    while (this.#qHead < q.length && n < max) {
-      const rec = q[this.#qHead];
-      q[this.#qHead++] = undefined as unknown as PerfRecord;
-      n++;
-      const s = rec.sample;
-      cb(s, 0, s.length, new DataView(s.buffer, s.byteOffset, s.byteLength), rec.cpu, rec.lostSamples, rec.remaining);
-      if (this.#closed) break;
-    }
-    return n;
-  }
-}
-
-/** Writes the pointer fields of an encoded attr for the no-throw `bpfRet` call. */
-function withPtr(enc: { bytes: Uint8Array; ptrs: Array<number | Uint8Array | null> }): Uint8Array {
-  const view = new DataView(enc.bytes.buffer, enc.bytes.byteOffset, enc.bytes.byteLength);
-  for (let i = 0; i < enc.ptrs.length; i += 2) {
-    const buf = enc.ptrs[i + 1] as Uint8Array | null;
-    view.setBigUint64(enc.ptrs[i] as number, buf ? native().addressOf(buf) : 0n, true);
-  }
-  return enc.bytes;
 }
 
 /** Validates options before any syscall; returns the data pages per CPU and the encoded attr. */

@@ -9,6 +9,7 @@ import { ClosedError } from '../errors.js';
 import { MapType, mapTypeShortName } from '../types.js';
 import { RingView, type RecordCallback, type RingBufQuery } from './ring.js';
 import { openReaderMap, type MapSource } from './map-fd.js';
+import { RecordQueue } from './record-queue.js';
 import { recordIterator, waitFor, type ReadOptions, type WaitSource } from './read-options.js';
 
 /** One ring buffer record, copied out of the ring. */
@@ -79,8 +80,7 @@ export class RingBufReader implements AsyncIterable<RingBufRecord>, Disposable {
     wait: (timeoutMs?: number, signal?: AbortSignal) => r.#poller.wait(timeoutMs, signal),
   }))(this);
   #closed = false;
-  readonly #queue: RingBufRecord[] = [];
-  #qHead = 0;
+  readonly #queue = new RecordQueue<RingBufRecord>();
   readonly #push = (bytes: Uint8Array, offset: number, length: number, _view: DataView, remaining: number): void => {
     this.#queue.push({ sample: bytes.slice(offset, offset + length), remaining });
   };
@@ -146,8 +146,8 @@ export class RingBufReader implements AsyncIterable<RingBufRecord>, Disposable {
   drain(cb: RecordCallback, max = Infinity): number {
     this.#check();
     let n = 0;
-    if (this.#qHead < this.#queue.length) {
-      n = this.#drainQueue(cb, max);
+    if (!this.#queue.empty) {
+      n = this.#queue.drain(({ sample, remaining }) => cb(sample, 0, sample.length, new DataView(sample.buffer, sample.byteOffset, sample.byteLength), remaining), max, () => this.#closed);
       if (n >= max || this.#closed) return n;
     }
     return n + this.#ring.drain(cb, max - n);
@@ -215,8 +215,7 @@ export class RingBufReader implements AsyncIterable<RingBufRecord>, Disposable {
     if (this.#closed) return;
     this.#closed = true;
     this.#ring.detach();
-    this.#queue.length = 0;
-    this.#qHead = 0;
+    this.#queue.clear();
     this.#poller.close();
     unmap(this.#producerMap);
     unmap(this.#consumerMap);
@@ -240,27 +239,6 @@ export class RingBufReader implements AsyncIterable<RingBufRecord>, Disposable {
   }
 
   #take(): RingBufRecord | undefined {
-    const q = this.#queue;
-    if (this.#qHead >= q.length) {
-      q.length = 0;
-      this.#qHead = 0;
-      if (this.#ring.drain(this.#push, QUEUE_FILL) === 0) return undefined;
-    }
-    const rec = q[this.#qHead];
-    q[this.#qHead++] = undefined as unknown as RingBufRecord;
-    return rec;
-  }
-
-  #drainQueue(cb: RecordCallback, max: number): number {
-    let n = 0;
-    const q = this.#queue;
-    while (this.#qHead < q.length && n < max) {
-      const { sample, remaining } = q[this.#qHead];
-      q[this.#qHead++] = undefined as unknown as RingBufRecord;
-      n++;
-      cb(sample, 0, sample.length, new DataView(sample.buffer, sample.byteOffset, sample.byteLength), remaining);
-      if (this.#closed) break;
-    }
-    return n;
+    return this.#queue.take(() => this.#ring.drain(this.#push, QUEUE_FILL));
   }
 }

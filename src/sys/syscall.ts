@@ -35,3 +35,17 @@ export function toSyscallError(cmd: number, e: unknown, context: string, detail?
 export function retError(cmd: number, negErrno: number, context: string, detail?: string): SyscallError {
   return syscallError('bpf', CmdNames[cmd] ?? `cmd ${cmd}`, -negErrno, context, detail);
 }
+
+/**
+ * Writes the addresses of an encoded attr's pointer fields into its bytes, for the no-throw
+ * `bpfRet` call (which takes no pointer list); returns the bytes.
+ */
+export function withPointers(attr: Encoded): Uint8Array {
+  const view = new DataView(attr.bytes.buffer, attr.bytes.byteOffset, attr.bytes.byteLength);
+  const a = native();
+  for (let i = 0; i < attr.ptrs.length; i += 2) {
+    const buf = attr.ptrs[i + 1] as Uint8Array | null;
+    view.setBigUint64(attr.ptrs[i] as number, buf ? a.addressOf(buf) : 0n, true);
+  }
+  return attr.bytes;
+}
