@@ -7,7 +7,7 @@
  */
 import { native } from './sys/native.js';
 import { Cmd } from './sys/enums.gen.js';
-import { MapBatchAttr, MapCreateAttr, MapElemAttr, ObjPinAttr, GetIdAttr } from './sys/attrs.js';
+import { MapBatchAttr, MapCreateAttr, MapElemAttr, GetIdAttr } from './sys/attrs.js';
 import { bpf, bpfFd, retError, withPointers } from './sys/syscall.js';
 import { Errno } from './sys/errno.js';
 import { Fd } from './sys/fd.js';
@@ -17,10 +17,8 @@ import { MapType, mapTypeShortName } from './types.js';
 import type { MapSpec } from './map-spec.js';
 import { readMapInfo, type MapInfo } from './map-info.js';
 import { KeyWalker } from './maps/key-walker.js';
-import { ensureBpffs } from './bpffs.js';
+import { openPinned, pinFd, unpinPath } from './pin.js';
 import { countMap, type CountOptions, type CountResult } from './count/count.js';
-import { dirname } from 'node:path';
-import { unlinkSync } from 'node:fs';
 
 /** How an update treats an existing key: `any` (BPF_ANY), `noexist` (BPF_NOEXIST), `exist` (BPF_EXIST). */
 export type UpdateFlag = 'any' | 'noexist' | 'exist';
@@ -162,8 +160,6 @@ export class BpfMap<K = Buffer, V = Buffer> implements Disposable {
   #next: Uint8Array;
   #elem: Uint8Array; // key -> #key, value -> #val
   #elemView: DataView;
-  #nextAttr: Uint8Array; // key -> #key, next_key -> #next
-  #firstAttr: Uint8Array; // key NULL, next_key -> #next
   #delAttr: Uint8Array; // key -> #key, value NULL, flags 0 (DELETE_ELEM wants the rest zero)
   #walkAttr: Uint8Array; // scratch for walkers: pointers set per call
   #walkView: DataView;
@@ -197,7 +193,6 @@ export class BpfMap<K = Buffer, V = Buffer> implements Disposable {
     this.#next = alloc(info.keySize);
     const keyAddr = info.keySize === 0 ? 0n : a.addressOf(this.#key);
     const valAddr = a.addressOf(this.#val);
-    const nextAddr = a.addressOf(this.#next);
     const mk = (k: bigint, v: bigint): Uint8Array => {
       const b = new Uint8Array(MapElemAttr.size);
       const d = viewOf(b);
@@ -208,8 +203,6 @@ export class BpfMap<K = Buffer, V = Buffer> implements Disposable {
     };
     this.#elem = mk(keyAddr, valAddr);
     this.#elemView = viewOf(this.#elem);
-    this.#nextAttr = mk(keyAddr, nextAddr);
-    this.#firstAttr = mk(0n, nextAddr);
     this.#delAttr = mk(keyAddr, 0n);
     this.#walkAttr = mk(0n, 0n);
     this.#walkView = viewOf(this.#walkAttr);
@@ -287,9 +280,7 @@ export class BpfMap<K = Buffer, V = Buffer> implements Disposable {
 
   /** Opens a map pinned on bpffs (BPF_OBJ_GET). */
   static fromPinned<K = Buffer, V = Buffer>(path: string, codecs: MapCodecs<K, V> = {}): BpfMap<K, V> {
-    const p = Buffer.from(`${path}\0`);
-    const raw = bpf(Cmd.BPF_OBJ_GET, ObjPinAttr.encode({ pathname: p }), `map ${path}: open pinned`, (e) => (e === Errno.ENOENT ? 'no such pinned object' : undefined));
-    return BpfMap.fromFd<K, V>(raw, codecs);
+    return BpfMap.fromFd<K, V>(openPinned(path, `map ${path}`), codecs);
   }
 
   /** The raw fd, for passing to other calls; throws {@link ClosedError} after close. */
@@ -824,20 +815,12 @@ export class BpfMap<K = Buffer, V = Buffer> implements Disposable {
   /** Pins the map at a bpffs path (BPF_OBJ_PIN), mounting /sys/fs/bpf if needed. */
   pin(path: string): void {
     this.#check();
-    if (path.startsWith('/sys/fs/bpf/')) ensureBpffs();
-    const p = Buffer.from(`${path}\0`);
-    bpf(Cmd.BPF_OBJ_PIN, ObjPinAttr.encode({ pathname: p, bpf_fd: this.#rawFd }), `${this.#label}: pin ${path}`, (e) =>
-      e === Errno.ENOENT ? `directory ${dirname(path)} missing or not on bpffs` : e === Errno.EEXIST ? 'path already exists' : undefined,
-    );
+    pinFd(this.#rawFd, path, this.#label);
   }
 
   /** Removes a pin made by {@link BpfMap.pin} (the map lives on while fds refer to it). */
   unpin(path: string): void {
-    try {
-      unlinkSync(path);
-    } catch (e) {
-      throw new Error(`${this.#label}: unpin ${path}: ${(e as Error).message}`, { cause: e });
-    }
+    unpinPath(path, this.#label);
   }
 
   /** Makes the map read-only for user space from now on (BPF_MAP_FREEZE); programs still write unless the map is RDONLY_PROG. */

@@ -6,8 +6,6 @@
  * with the verifier log to throw a {@link VerifierError}. `test()` runs it once or many times
  * with BPF_PROG_TEST_RUN. The kernel frees the program when no fd, pin or link refers to it.
  */
-import { dirname } from 'node:path';
-import { unlinkSync } from 'node:fs';
 import {
   PseudoCall,
   PseudoLd,
@@ -19,7 +17,7 @@ import {
   type Instruction,
 } from './asm/index.js';
 import { Cmd, AttachTypeId } from './sys/enums.gen.js';
-import { GetIdAttr, ObjInfoAttr, ObjPinAttr, ProgInfo, ProgLoadAttr, ProgTestRunAttr } from './sys/attrs.js';
+import { GetIdAttr, ObjInfoAttr, ProgInfo, ProgLoadAttr, ProgTestRunAttr } from './sys/attrs.js';
 import { native } from './sys/native.js';
 import { bpf } from './sys/syscall.js';
 import { Errno, errnoOf } from './sys/errno.js';
@@ -33,7 +31,7 @@ import { applyCoreRelocations } from './core-loader.js';
 import { encodeFuncInfo, encodeLineInfo, FUNC_INFO_SIZE, LINE_INFO_SIZE, type FuncInfo, type LineInfo, type ProgramSpec } from './collection-spec.js';
 import { ProgramType, programTypeName } from './types.js';
 import { sanitizeName } from './map.js';
-import { ensureBpffs } from './bpffs.js';
+import { openPinned, pinFd, unpinPath } from './pin.js';
 import { attachProgram, type AttachProgramOptions } from './link/attach.js';
 import type { Link } from './link/link.js';
 import { loadKernelSpec, type Spec } from './btf/index.js';
@@ -432,9 +430,7 @@ export class Program implements Disposable {
 
   /** Opens a program pinned on bpffs (BPF_OBJ_GET). */
   static fromPinned(path: string): Program {
-    const p = Buffer.from(`${path}\0`);
-    const raw = bpf(Cmd.BPF_OBJ_GET, ObjPinAttr.encode({ pathname: p }), `program ${path}: open pinned`, (e) => (e === Errno.ENOENT ? 'no such pinned object' : undefined));
-    return Program.fromFd(raw);
+    return Program.fromFd(openPinned(path, `program ${path}`));
   }
 
   /** The raw fd, for attaching; throws {@link ClosedError} after close. */
@@ -545,21 +541,12 @@ export class Program implements Disposable {
 
   /** Pins the program at a bpffs path (BPF_OBJ_PIN), mounting /sys/fs/bpf if needed. */
   pin(path: string): void {
-    const fd = this.fd;
-    if (path.startsWith('/sys/fs/bpf/')) ensureBpffs();
-    const p = Buffer.from(`${path}\0`);
-    bpf(Cmd.BPF_OBJ_PIN, ObjPinAttr.encode({ pathname: p, bpf_fd: fd }), `${this.#label}: pin ${path}`, (e) =>
-      e === Errno.ENOENT ? `directory ${dirname(path)} missing or not on bpffs` : e === Errno.EEXIST ? 'path already exists' : undefined,
-    );
+    pinFd(this.fd, path, this.#label);
   }
 
   /** Removes a pin (the program lives on while fds or links refer to it). */
   unpin(path: string): void {
-    try {
-      unlinkSync(path);
-    } catch (e) {
-      throw new Error(`${this.#label}: unpin ${path}: ${(e as Error).message}`, { cause: e });
-    }
+    unpinPath(path, this.#label);
   }
 
   /** Closes the fd; later calls do nothing, and operations throw {@link ClosedError}. */

@@ -10,7 +10,7 @@ import { MapType } from '../types.js';
 import { fixupBtf, type KconfigLayout } from './btf-fixup.js';
 import { parseMapDef, type BtfMapDef } from './btf-maps.js';
 import { Kind, RawBtf, VarLinkage, type RawType } from './btf-raw.js';
-import { ElfFile, SectionFlag, SectionIndex, SectionType, SymbolBinding, SymbolType, type ElfSection, type ElfSymbol } from './elf-file.js';
+import { ElfFile, SectionFlag, SectionIndex, SectionType, SymbolBinding, SymbolType, type ElfSymbol } from './elf-file.js';
 import { ElfParseError, UnknownSectionError } from './errors.js';
 import {
   applyLineInfo,

@@ -2,15 +2,14 @@
  * Link: the common interface of every attachment, and FdLink, the base of those backed by a
  * kernel `bpf_link` fd.
  */
-import { readFileSync, unlinkSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { Cmd } from '../sys/enums.gen.js';
-import { GetIdAttr, ObjPinAttr } from '../sys/attrs.js';
+import { GetIdAttr } from '../sys/attrs.js';
 import { bpf } from '../sys/syscall.js';
 import { Errno } from '../sys/errno.js';
 import { Fd } from '../sys/fd.js';
 import { ClosedError, InvalidArgumentError, syscallError } from '../errors.js';
-import { ensureBpffs, DEFAULT_BPFFS } from '../bpffs.js';
+import { openPinned, pinFd, unpinPath } from '../pin.js';
 import { LinkDetach, LinkUpdate } from './attrs.js';
 import { readLinkInfo, type LinkInfo } from './info.js';
 import { LinkType, linkTypeName } from './link-type.js';
@@ -147,10 +146,7 @@ export const Link = {
    */
   fromPinned(path: string): Link {
     const label = `link ${path}`;
-    const raw = bpf(Cmd.BPF_OBJ_GET, ObjPinAttr.encode({ pathname: Buffer.from(`${path}\0`) }), `${label}: open pinned`, (e) =>
-      e === Errno.ENOENT ? 'no such pinned object' : undefined,
-    );
-    return wrap(Fd.own(raw), label, path);
+    return wrap(Fd.own(openPinned(path, label)), label, path);
   },
 
   /**
@@ -163,26 +159,6 @@ export const Link = {
     return wrap(Fd.own(raw), label);
   },
 };
-
-/** Pins a bpf object fd at `path` (BPF_OBJ_PIN), mounting the default bpffs when the path is under it. */
-export function pinFd(raw: number, path: string, label: string): void {
-  if (typeof path !== 'string' || path === '') throw new TypeError(`${label}: pin: path must be a non-empty string`);
-  if (path.startsWith(`${DEFAULT_BPFFS}/`)) ensureBpffs();
-  bpf(Cmd.BPF_OBJ_PIN, ObjPinAttr.encode({ pathname: Buffer.from(`${path}\0`), bpf_fd: raw }), `${label}: pin ${path}`, (e) =>
-    e === Errno.ENOENT ? `directory ${dirname(path)} missing or not on bpffs` : e === Errno.EEXIST ? 'path already exists' : undefined,
-  );
-}
-
-/** Removes a pin file; a missing file is not an error. */
-export function unpinPath(path: string | undefined, label: string): void {
-  if (path === undefined) return;
-  try {
-    unlinkSync(path);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw new Error(`${label}: unpin ${path}: ${(e as Error).message}`, { cause: e });
-  }
-}
 
 /**
  * A link backed by a kernel `bpf_link` fd. Extra fds (the perf event of a tracepoint or probe)
@@ -232,7 +208,7 @@ export class FdLink implements Link {
   }
 
   unpin(): void {
-    unpinPath(this.#pinned, this.#label);
+    if (this.#pinned !== undefined) unpinPath(this.#pinned, this.#label, true);
     this.#pinned = undefined;
   }
 
