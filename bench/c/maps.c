@@ -11,14 +11,7 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
-
-static long sys_bpf(int cmd, union bpf_attr *attr) { return syscall(__NR_bpf, cmd, attr, sizeof(*attr)); }
-
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
+#include "bench.h"
 
 static int create(uint32_t n) {
   union bpf_attr a;

@@ -19,15 +19,10 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+#include "bench.h"
 
 #define MAP_FD 3
 #define PROG_FD 4
-
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 typedef int (*sample_fn)(void *ctx, void *data, size_t size);
 
