@@ -8,7 +8,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadKernelSpec } from '../src/btf/index.js';
-import { renderHelperIds, renderSysEnums } from '../src/sys/gen-types.js';
+import { renderHelperIds, renderSysEnums } from './lib/sys-types.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const spec = loadKernelSpec();

@@ -24,7 +24,7 @@ function walk(dir, out) {
   return out;
 }
 
-let files = [...walk(join(root, 'src'), []), ...walk(join(root, 'examples'), [])].sort();
+let files = [...walk(join(root, 'src'), []), ...walk(join(root, 'scripts'), []), ...walk(join(root, 'examples'), [])].sort();
 if (unitOnly) files = files.filter((f) => !f.endsWith('.kernel.test.ts'));
 if (filters.length) files = files.filter((f) => filters.some((s) => f.includes(s)));
 if (files.length === 0) {

@@ -13,13 +13,13 @@
  *
  * Kernel documentation: https://docs.kernel.org/bpf/
  */
-export { BpfMap, MapFlags, isPerCpuType, isArrayType, sanitizeName, mustLookup } from './map.js';
-export type { UpdateFlag, UpdateOptions, LookupOptions, MapCodecs, BatchCursor } from './map.js';
-export type { MapSpec, PinType } from './map-spec.js';
-export type { MapInfo } from './map-info.js';
-export { MapType, ProgramType, AttachType, mapTypeName, mapTypeShortName, programTypeName, attachTypeName } from './types.js';
-export { u8, u16, u32, i32, u64, i64, u32be, bytes, perCpu, possibleCpus, isPerCpuCodec } from './codec.js';
-export type { Codec, CodecType, PerCpuCodec } from './codec.js';
+export { BpfMap, MapFlags, mustLookup } from './map/map.js';
+export type { UpdateFlag, UpdateOptions, LookupOptions, MapCodecs, BatchCursor } from './map/map.js';
+export type { MapSpec, PinType } from './spec/map.js';
+export type { MapInfo } from './map/info.js';
+export { MapType, ProgramType, AttachType, mapTypeName, mapTypeShortName, programTypeName, attachTypeName, isPerCpuType, isArrayType } from './types.js';
+export { u8, u16, u32, i32, u64, i64, u32be, bytes, perCpu, possibleCpus, isPerCpuCodec } from './codec/codec.js';
+export type { Codec, CodecType, PerCpuCodec } from './codec/codec.js';
 export {
   SyscallError,
   PermissionError,
@@ -31,26 +31,24 @@ export {
   ClosedError,
   SizeError,
   IterationAbortedError,
-} from './errors.js';
-export { ensureBpffs, isBpffs } from './bpffs.js';
-export { Program, UnresolvedReferenceError, resolveReferences } from './program.js';
-export type { ProgramLoadSpec, ProgramLoadOptions, ProgramInfo, TestRunOptions, TestRunResult, MapFdSource } from './program.js';
-export { VerifierError, BtfLoadError } from './verifier-error.js';
-export type { FormatLogOptions } from './verifier-error.js';
-export { BtfObject } from './btf-object.js';
-export type { BtfObjectInfo, BtfLoadOptions } from './btf-object.js';
-export { synthesiseFuncInfo } from './func-info-btf.js';
+} from './sys/errors.js';
+export { ensureBpffs, isBpffs } from './sys/bpffs.js';
+export { Program, UnresolvedReferenceError } from './prog/program.js';
+export type { ProgramLoadSpec, ProgramLoadOptions, ProgramInfo, TestRunOptions, TestRunResult, MapFdSource } from './prog/program.js';
+export { VerifierError, BtfLoadError } from './prog/verifier-error.js';
+export type { FormatLogOptions } from './prog/verifier-error.js';
+export { BtfObject } from './prog/btf-object.js';
+export type { BtfObjectInfo, BtfLoadOptions } from './prog/btf-object.js';
 export { countMap, methodsFor, autoMethod } from './count/count.js';
 export type { CountMethod, CountOptions, CountResult } from './count/count.js';
-export { kernelCounterProgram, forEachCounterProgram, COUNTED_MAP } from './count/programs.js';
-export { HostMaps, summarise } from './host-maps.js';
-export type { MapSummary } from './host-maps.js';
-export { mapIds, readFdInfo } from './map-info.js';
-export { loadCollection, Collection, encodeConstant } from './collection.js';
-export type { CollectionOptions, ConstantValue } from './collection.js';
+export { HostMaps, summarize, summarise } from './host/host-maps.js';
+export type { MapSummary } from './host/host-maps.js';
+export { mapIds } from './map/info.js';
+export { loadCollection, Collection, encodeConstant } from './collection/collection.js';
+export type { CollectionOptions, ConstantValue } from './collection/collection.js';
 export { loadCollectionSpec } from './elf/index.js';
-export type { CollectionSpec, ProgramSpec, VariableSpec, ExternSpec } from './collection-spec.js';
-export { Variable } from './variable.js';
-export type { VariableValue } from './variable.js';
-export { defaultTestData } from './program.js';
-export * as codecHelpers from './codec-helpers.js';
+export type { CollectionSpec, ProgramSpec, VariableSpec, ExternSpec } from './spec/index.js';
+export { Variable } from './collection/variable.js';
+export type { VariableValue } from './collection/variable.js';
+export { defaultTestData } from './prog/program.js';
+export * as codecHelpers from './codec/helpers.js';

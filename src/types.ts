@@ -112,3 +112,16 @@ export function programTypeName(t: number): string {
 export function attachTypeName(t: number): string {
   return AttachTypeIdNames[t] ?? `unknown(${t})`;
 }
+
+const PER_CPU_TYPES = new Set<number>([MapType.PerCpuHash, MapType.PerCpuArray, MapType.LruPerCpuHash, MapType.PerCpuCgroupStorage]);
+const ARRAY_TYPES = new Set<number>([MapType.Array, MapType.PerCpuArray, MapType.ArrayOfMaps, MapType.ProgArray, MapType.PerfEventArray, MapType.CgroupArray]);
+
+/** Whether a map type stores one value per possible CPU. */
+export function isPerCpuType(type: number): boolean {
+  return PER_CPU_TYPES.has(type);
+}
+
+/** Whether a map type always holds `maxEntries` elements (array family). */
+export function isArrayType(type: number): boolean {
+  return ARRAY_TYPES.has(type);
+}

@@ -2,7 +2,7 @@
  * Snippets for docs/api.md: element counting and the host's maps.
  * Regions are copied into the docs by scripts/docs-snippets.mjs; `npm run typecheck` compiles them.
  */
-import { BpfMap, HostMaps, MapType, methodsFor, summarise, type CountResult } from '../../src/index.js';
+import { BpfMap, HostMaps, MapType, methodsFor, summarize, type CountResult } from '../../src/index.js';
 
 /** count and countDetailed. */
 export function count(m: BpfMap<number, bigint>): CountResult {
@@ -32,9 +32,9 @@ export function hostMaps(): void {
 
 /** One map's summary. */
 export function summary(id: number): void {
-  // #region summarise
+  // #region summarize
   using m = BpfMap.fromId(id);
-  const { entries, fillRatio, method, countNs, memlock } = summarise(m);
+  const { entries, fillRatio, method, countNs, memlock } = summarize(m);
   // #endregion
   console.log(entries, fillRatio, method, countNs, memlock);
 }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { kernelTest } from '../../src/testutils/kernel.js';
-import { possibleCpus } from '../../src/codec.js';
+import { possibleCpus } from '../../src/codec/codec.js';
 import { main } from './main.js';
 
 test('example perfbuf: one event per openat of this process through the perf buffers', (t) => {

@@ -1,9 +1,9 @@
 /**
  * `tsbpf count <id | pinned path | name>`: the element count of one map.
  */
-import { BpfMap } from '../map.js';
-import { mapIds } from '../map-info.js';
-import { summarise } from '../host-maps.js';
+import { BpfMap } from '../map/map.js';
+import { mapIds } from '../map/info.js';
+import { summarize } from '../host/host-maps.js';
 import type { CountMethod } from '../count/count.js';
 import { formatMaps } from './maps.js';
 
@@ -28,7 +28,7 @@ export function openTarget(target: string): BpfMap {
 /** Runs `tsbpf count` and returns its output. */
 export function runCount(target: string, opts: { method?: CountMethod; json?: boolean }): string {
   using m = openTarget(target);
-  const s = summarise(m, opts.method);
+  const s = summarize(m, opts.method);
   if (s.error) throw new Error(s.error);
   if (opts.json) return JSON.stringify(s, null, 2);
   if (s.ringbuf) {

@@ -1,7 +1,7 @@
 /**
  * `tsbpf maps`: every BPF map on the host with its element count, as a table, JSON, or a live view.
  */
-import { HostMaps, type MapSummary } from '../host-maps.js';
+import { HostMaps, type MapSummary } from '../host/host-maps.js';
 import type { CountMethod } from '../count/count.js';
 import { formatTable } from './table.js';
 

@@ -3,7 +3,7 @@
  * like `bpftool prog run`.
  */
 import { readFileSync } from 'node:fs';
-import { loadCollection } from '../collection.js';
+import { loadCollection } from '../collection/collection.js';
 
 /** Options of `tsbpf prog run`. */
 export interface ProgRunOptions {

@@ -17,14 +17,33 @@
  *
  * The reported duration is the count's own: loading a counting program (once per map) is not in it.
  */
-import type { BpfMap } from '../map.js';
-import { isArrayType } from '../map.js';
-import { Program } from '../program.js';
-import { VerifierError } from '../verifier-error.js';
-import { MapType, mapTypeShortName, ProgramType } from '../types.js';
-import { NotSupportedError } from '../errors.js';
+import { Program } from '../prog/program.js';
+import { VerifierError } from '../prog/verifier-error.js';
+import { MapType, mapTypeShortName, ProgramType, isArrayType } from '../types.js';
+import { NotSupportedError } from '../sys/errors.js';
 import { Errno } from '../sys/errno.js';
 import { COUNTED_MAP, forEachCounterProgram, kernelCounterProgram } from './programs.js';
+
+/**
+ * What counting needs of a map: its identity and shape, its fd, a hook to release the counting
+ * programs when the map closes, and the two user-space walks. `BpfMap` is one.
+ */
+export interface Countable {
+  /** The map's name, for messages. */
+  readonly name: string;
+  /** Map type (`enum bpf_map_type`). */
+  readonly type: number;
+  /** `max_entries`. */
+  readonly maxEntries: number;
+  /** The map's fd, for the counting programs' map reference. */
+  readonly fd: number;
+  /** Registers `fn` to run when the map closes. */
+  onClose(fn: () => void): void;
+  /** Counts with BPF_MAP_LOOKUP_BATCH. */
+  countByBatch(): number;
+  /** Counts with BPF_MAP_GET_NEXT_KEY, exact under churn. */
+  countByIteration(): number;
+}
 
 /** A way of counting; see the module overview. */
 export type CountMethod = 'auto' | 'kernel' | 'foreach' | 'batch' | 'iterate' | 'max-entries';
@@ -63,9 +82,9 @@ interface Counters {
   kernel?: Program;
   foreach?: Program;
 }
-const counters = new WeakMap<BpfMap<unknown, unknown>, Counters>();
+const counters = new WeakMap<Countable, Counters>();
 
-function counterFor(map: BpfMap<unknown, unknown>, which: 'kernel' | 'foreach'): Program {
+function counterFor(map: Countable, which: 'kernel' | 'foreach'): Program {
   let c = counters.get(map);
   if (!c) {
     c = {};
@@ -140,7 +159,7 @@ export function methodsFor(type: number): Array<Exclude<CountMethod, 'auto'>> {
  * Counts the elements of a map, with `method` or the fastest exact one.
  * @throws {NotSupportedError} when the method cannot count this map type (e.g. `kernel` on an array, any method on a queue).
  */
-export function countMap(map: BpfMap<unknown, unknown>, opts: CountOptions = {}): CountResult {
+export function countMap(map: Countable, opts: CountOptions = {}): CountResult {
   const requested = opts.method ?? 'auto';
   const label = `map ${map.name}: count`;
   if (UNCOUNTABLE.has(map.type)) {

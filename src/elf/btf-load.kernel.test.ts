@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BtfObject } from '../btf-object.js';
+import { BtfObject } from '../prog/btf-object.js';
 import { kernelTest } from '../testutils/kernel.js';
 import { fixtureBytes } from '../testutils/bpf-objects.js';
 import { loadCollectionSpec } from './reader.js';

@@ -9,7 +9,7 @@
  *   map definition (map-in-map) or to a function prototype (prog arrays).
  */
 import { MapType } from '../types.js';
-import type { MapSpec, PinType } from '../map-spec.js';
+import type { MapSpec, PinType } from '../spec/map.js';
 import { ElfParseError } from './errors.js';
 import { Kind, type RawBtf, type RawType } from './btf-raw.js';
 

@@ -90,4 +90,4 @@ export {
   type MapSlotInit,
   type ProgramSpec,
   type VariableSpec,
-} from '../collection-spec.js';
+} from '../spec/index.js';

@@ -15,7 +15,7 @@ import {
   type Instruction,
   type SourceLocation,
 } from '../asm/index.js';
-import type { CoreRelocation, FuncInfo, LineInfo } from '../collection-spec.js';
+import type { CoreRelocation, FuncInfo, LineInfo } from '../spec/index.js';
 import type { ElfFile, ElfSection, ElfSymbol } from './elf-file.js';
 import { SectionIndex } from './elf-file.js';
 import { ElfParseError } from './errors.js';

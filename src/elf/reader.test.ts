@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CALL, LD_IMM64, PseudoCall, PseudoLd, SlotMap, type Instruction } from '../asm/index.js';
-import type { ProgramSpec } from '../collection-spec.js';
+import type { ProgramSpec } from '../spec/index.js';
 import { AttachType, MapType, ProgramType } from '../types.js';
 import { fixtureBytes } from '../testutils/bpf-objects.js';
 import { ElfFile } from './elf-file.js';

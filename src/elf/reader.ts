@@ -4,8 +4,8 @@
 import { readFileSync } from 'node:fs';
 import type { Instruction } from '../asm/index.js';
 import { parseBtf, readBtfExt, type SectionExtInfo, type Spec } from './btf-adapter.js';
-import type { CollectionSpec, ExternSpec, MapSlotInit, ProgramSpec, VariableSpec } from '../collection-spec.js';
-import type { MapSpec } from '../map-spec.js';
+import type { CollectionSpec, ExternSpec, MapSlotInit, ProgramSpec, VariableSpec } from '../spec/index.js';
+import type { MapSpec } from '../spec/map.js';
 import { MapType } from '../types.js';
 import { fixupBtf, type KconfigLayout } from './btf-fixup.js';
 import { parseMapDef, type BtfMapDef } from './btf-maps.js';

@@ -3,7 +3,7 @@
  * time each count took, computed on each scrape.
  */
 import { Gauge, Registry } from 'prom-client';
-import { HostMaps, type MapSummary } from '../host-maps.js';
+import { HostMaps, type MapSummary } from '../host/host-maps.js';
 
 /** A registry whose gauges are filled from a fresh scan of the host's maps at every scrape. */
 export class MapMetrics implements Disposable {

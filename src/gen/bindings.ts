@@ -8,8 +8,8 @@
 import { loadCollectionSpec } from '../elf/index.js';
 import { formatCDecl, resolveType, sizeof, type Spec, type Type } from '../btf/index.js';
 import { MapType, mapTypeName, programTypeName } from '../types.js';
-import type { CollectionSpec } from '../collection-spec.js';
-import type { MapSpec } from '../map-spec.js';
+import type { CollectionSpec } from '../spec/index.js';
+import type { MapSpec } from '../spec/map.js';
 import { GenError, UnsupportedTypeError } from './errors.js';
 import { helperImport } from './helpers.js';
 import { NameTable, camelCase, pascalCase, propertyKey, quote } from './names.js';

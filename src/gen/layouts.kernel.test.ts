@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { kernelTest } from '../testutils/kernel.js';
-import { possibleCpus } from '../codec.js';
+import { possibleCpus } from '../codec/codec.js';
 import { Color, Inner, RecordStruct, loadLayouts, type RecordT } from './testdata/layouts.js';
 
 const DATA = Buffer.alloc(14);

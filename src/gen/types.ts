@@ -716,7 +716,7 @@ function prop(value: string, name: string): string {
   return isIdentifier(name) ? `${value}.${name}` : `${value}[${quote(name)}]`;
 }
 
-/** A C declaration on one line for doc comments; long inline definitions are summarised. */
+/** A C declaration on one line for doc comments; long inline definitions are summarized. */
 function cdeclShort(spec: Spec, typeId: number, name: string): string {
   let d: string;
   try {

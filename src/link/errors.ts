@@ -1,7 +1,7 @@
 /**
  * Errors of the link module, beyond the syscall errors of src/errors.ts.
  */
-import { NotSupportedError } from '../errors.js';
+import { NotSupportedError } from '../sys/errors.js';
 import { Errno } from '../sys/errno.js';
 
 /**

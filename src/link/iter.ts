@@ -11,7 +11,7 @@ import { IterCreateAttr } from '../sys/attrs.js';
 import { bpfFd } from '../sys/syscall.js';
 import { Errno } from '../sys/errno.js';
 import { Fd } from '../sys/fd.js';
-import { ClosedError } from '../errors.js';
+import { ClosedError } from '../sys/errors.js';
 import { ProgramType } from '../types.js';
 import { IterLinkInfo, LinkCreate } from './attrs.js';
 import { FdLink, registerLinkFactory } from './link.js';

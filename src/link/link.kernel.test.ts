@@ -5,7 +5,7 @@ import { kernelTest, openFdCount } from '../testutils/kernel.js';
 import { linkHelperPath, linkHelperUnavailable } from '../testutils/link-helper.js';
 import { counterMap, loadTestProgram, pidCounter } from '../testutils/link-programs.js';
 import { AttachType, ProgramType } from '../types.js';
-import { ClosedError, InvalidArgumentError, KeyNotFoundError, NotSupportedError } from '../errors.js';
+import { ClosedError, InvalidArgumentError, KeyNotFoundError, NotSupportedError } from '../sys/errors.js';
 import { findMember, loadKernelSpec } from '../btf/index.js';
 import { mapIdIterator } from '../testutils/link-programs.js';
 import {

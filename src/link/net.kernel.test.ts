@@ -9,7 +9,7 @@ import { linkHelperUnavailable, runLinkHelper } from '../testutils/link-helper.j
 import { counterMap, loadTestProgram, socketFilter, udpPortFilter } from '../testutils/link-programs.js';
 import { Assembler, R0 } from '../asm/index.js';
 import { AttachType, ProgramType } from '../types.js';
-import { NotSupportedError } from '../errors.js';
+import { NotSupportedError } from '../sys/errors.js';
 import { attachCgroup, attachProgram, attachSocketFilter, attachTcx, attachXdp, LinkType, AttachTargetNotFoundError } from './index.js';
 
 const DROP_PORT = 40123;

@@ -9,7 +9,7 @@ import { Cmd, AttachTypeId } from '../sys/enums.gen.js';
 import { errnoOf, Errno } from '../sys/errno.js';
 import { bpf } from '../sys/syscall.js';
 import { Fd } from '../sys/fd.js';
-import { syscallError, SyscallError } from '../errors.js';
+import { syscallError, SyscallError } from '../sys/errors.js';
 import { LinkCreate } from './attrs.js';
 import { PerfEventAttr } from '../sys/perf-attrs.js';
 import { FdLink, LocalAttachment, registerLinkFactory, kindOfInfo, type LinkKind } from './link.js';

@@ -4,7 +4,7 @@
  */
 import { native } from '../sys/native.js';
 import { errnoOf, Errno } from '../sys/errno.js';
-import { syscallError } from '../errors.js';
+import { syscallError } from '../sys/errors.js';
 import { ProgramType } from '../types.js';
 import { LocalAttachment, type Link, type LinkKind } from './link.js';
 import { checkProgramType, programId, programLabel, type ProgramLike } from './program.js';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { kernelTest } from '../testutils/kernel.js';
 import { Assembler, R0 } from '../asm/index.js';
-import { SyscallError } from '../errors.js';
+import { SyscallError } from '../sys/errors.js';
 import { linkHelperUnavailable, runLinkHelper } from '../testutils/link-helper.js';
 import { counterMap, loadTestProgram, pidCounter, Slot } from '../testutils/link-programs.js';
 import { AttachType, ProgramType } from '../types.js';

@@ -7,7 +7,7 @@ import { Cmd, AttachTypeId } from '../sys/enums.gen.js';
 import { RawTracepointOpenAttr } from '../sys/attrs.js';
 import { bpfFd } from '../sys/syscall.js';
 import { Errno } from '../sys/errno.js';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../sys/errors.js';
 import { ProgramType } from '../types.js';
 import { LinkCreate } from './attrs.js';
 import { FdLink, registerLinkFactory, type Link } from './link.js';

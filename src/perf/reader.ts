@@ -21,9 +21,9 @@ import {
   PerfType,
   PERF_ATTR_SIZE,
 } from '../sys/perf-attrs.js';
-import { ClosedError, syscallError } from '../errors.js';
+import { ClosedError, syscallError } from '../sys/errors.js';
 import { MapType, mapTypeShortName } from '../types.js';
-import { possibleCpus } from '../codec.js';
+import { possibleCpus } from '../codec/codec.js';
 import { openReaderMap, type MapSource } from '../ringbuf/map-fd.js';
 import { RecordQueue } from '../ringbuf/record-queue.js';
 import { recordIterator, waitFor, type ReadOptions, type WaitSource } from '../ringbuf/read-options.js';

@@ -6,8 +6,8 @@ import { Cmd } from '../sys/enums.gen.js';
 import { GetIdAttr } from '../sys/attrs.js';
 import { bpfFd } from '../sys/syscall.js';
 import { Fd } from '../sys/fd.js';
-import { readMapInfo, type MapInfo } from '../map-info.js';
-import { PermissionError } from '../errors.js';
+import { readMapInfo, type MapInfo } from '../map/info.js';
+import { PermissionError } from '../sys/errors.js';
 
 /** A map as the readers accept it: a {@link BpfMap}, or anything with an open map fd. */
 export interface MapSource {

@@ -2,7 +2,7 @@
  * ReadOptions: the timeout and abort signal shared by the event readers' waiting calls, and the
  * waiting loops themselves (one copy for the ring buffer and perf readers).
  */
-import { ClosedError } from '../errors.js';
+import { ClosedError } from '../sys/errors.js';
 
 /** Options of the readers' waiting calls. */
 export interface ReadOptions {

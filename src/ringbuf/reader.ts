@@ -5,7 +5,7 @@ import { Fd } from '../sys/fd.js';
 import { pageSize } from '../sys/page-size.js';
 import { MAP_SHARED, PROT_READ, PROT_WRITE, mapMemory, unmap } from '../sys/mmap.js';
 import { Poller } from '../sys/poller.js';
-import { ClosedError } from '../errors.js';
+import { ClosedError } from '../sys/errors.js';
 import { MapType, mapTypeShortName } from '../types.js';
 import { RingView, type RecordCallback, type RingBufQuery } from './ring.js';
 import { openReaderMap, type MapSource } from './map-fd.js';

@@ -2,7 +2,7 @@
  * Fd: an owned file descriptor, closed exactly once.
  */
 import { native } from './native.js';
-import { ClosedError } from '../errors.js';
+import { ClosedError } from './errors.js';
 
 const registry = new FinalizationRegistry<number>((raw) => {
   try {

@@ -3,7 +3,7 @@
  */
 import { native } from './native.js';
 import { errnoOf } from './errno.js';
-import { syscallError } from '../errors.js';
+import { syscallError } from './errors.js';
 
 /** PROT_READ. */
 export const PROT_READ = 1;

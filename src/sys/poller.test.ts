@@ -2,7 +2,7 @@ import { test, describe, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { setNativeForTesting, type NativeBinding } from './native.js';
 import { Poller } from './poller.js';
-import { SyscallError } from '../errors.js';
+import { SyscallError } from './errors.js';
 
 /** A fake addon with just the poll functions: records live handles and lets the test fire them. */
 function fakePoll() {

@@ -3,7 +3,7 @@
  * with a timeout, an AbortSignal and a close that wakes every waiter.
  */
 import { native } from './native.js';
-import { syscallError } from '../errors.js';
+import { syscallError } from './errors.js';
 
 /** How a wait ended: an fd became readable, the timeout passed, or the poller was closed. */
 export type WaitResult = 'ready' | 'timeout' | 'closed';

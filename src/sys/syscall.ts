@@ -6,7 +6,7 @@ import { errnoOf } from './errno.js';
 import { Fd } from './fd.js';
 import { Cmd, CmdNames } from './enums.gen.js';
 import type { Encoded } from './layout.js';
-import { syscallError, type SyscallError } from '../errors.js';
+import { syscallError, type SyscallError } from './errors.js';
 
 export { Cmd };
 

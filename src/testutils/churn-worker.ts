@@ -3,8 +3,8 @@
  * [from, to) in a loop until told to stop; posts the number of rounds when done.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { BpfMap } from '../map.js';
-import { u32, u64 } from '../codec.js';
+import { BpfMap } from '../map/map.js';
+import { u32, u64 } from '../codec/codec.js';
 
 const { id, from, to, flag } = workerData as { id: number; from: number; to: number; flag: Int32Array };
 const m = BpfMap.fromId(id, { key: u32, value: u64 });

@@ -4,10 +4,10 @@
  * (bpf_loop), numbered by a counter in an array map so the consumer can check order and loss.
  */
 import { Assembler, HelperId, R0, R1, R2, R3, R4, R5, R6, R7, R8, R10 } from '../asm/index.js';
-import { BpfMap } from '../map.js';
-import { Program } from '../program.js';
+import { BpfMap } from '../map/map.js';
+import { Program } from '../prog/program.js';
 import { MapType, ProgramType } from '../types.js';
-import { u32, u64 } from '../codec.js';
+import { u32, u64 } from '../codec/codec.js';
 
 /** BPF_F_CURRENT_CPU as the u64 the perf helper wants (the low 32 bits set, no more). */
 const BPF_F_CURRENT_CPU = 0xffff_ffffn;

@@ -4,10 +4,10 @@
  * the count, slot 2 the last value `value` loaded, slot 3 the sum of those values.
  */
 import { Assembler, R0, R1, R2, R3, R4, R5, R6, R7, R8, R10, type Instruction } from '../asm/index.js';
-import { BpfMap } from '../map.js';
-import { Program } from '../program.js';
+import { BpfMap } from '../map/map.js';
+import { Program } from '../prog/program.js';
 import { MapType, ProgramType } from '../types.js';
-import { u32, u64 } from '../codec.js';
+import { u32, u64 } from '../codec/codec.js';
 
 /** Slots of a {@link counterMap}. */
 export const Slot = { pid: 0, count: 1, last: 2, sum: 3, other: 4 } as const;
