@@ -11,8 +11,10 @@
  * For new code prefer the BPF ring buffer (`tsbpf/ringbuf`, Linux 5.8+): one buffer, global
  * order, no padding in samples.
  *
- * Reading API, as for ring buffers: `for await` and `read({ timeoutMs, signal })` give copies
- * ({@link PerfRecord}); `drain(cb)` and `readBatch(cb)` hand records to a callback in place.
+ * Reading API, as for ring buffers: `for await (const ev of reader.records(Event))` gives
+ * samples decoded with a codec; `for await` and `read({ timeoutMs, signal })` give copies
+ * ({@link PerfRecord}), which {@link decodeRecord} decodes; `drain(cb)` and `readBatch(cb)` hand
+ * records to a callback in place, `drainBatches(cb)` and `readBatches(cb)` runs of them.
  *
  * Lifetimes: a reader owns its event fds, their mappings and a duplicate fd of the map;
  * `close()` (or `using`) takes the events out of the map and releases everything.
@@ -22,17 +24,19 @@
  * @example
  * import { PerfReader } from 'tsbpf/perf';
  * using reader = new PerfReader(coll.maps.events, { perCpuBufferSize: 64 * 1024 });
- * for await (const rec of reader) {
- *   if (rec.lostSamples) console.warn(`cpu ${rec.cpu}: lost ${rec.lostSamples}`);
- *   else console.log(rec.cpu, rec.sample);
- * }
+ * for await (const ev of reader.records(Event)) console.log(ev.pid, ev.comm);
+ * console.log(`lost: ${reader.lostSamples}`);
  *
  * @module
  */
 export { PerfReader } from './reader.js';
-export type { PerfRecord, PerfReaderOptions, PerfBatchOptions } from './reader.js';
+export type { PerfReaderOptions, PerfBatchOptions } from './reader.js';
+export type { PerfRecord } from './cpu-rings.js';
 export { PerfRing } from './ring.js';
-export type { PerfRecordCallback } from './ring.js';
-export type { ReadOptions } from '../ringbuf/read-options.js';
-export type { MapSource } from '../ringbuf/map-fd.js';
-export { CorruptRecordError } from '../ringbuf/errors.js';
+export type { PerfRecordCallback, PerfRecordBatch, PerfRecordExtra } from './ring.js';
+export { EventReader } from '../events/event-reader.js';
+export type { RecordCallback, RecordBatch, BatchCallback } from '../events/record.js';
+export type { ReadOptions, BatchOptions } from '../events/read-options.js';
+export type { MapSource } from '../events/map-fd.js';
+export { CorruptRecordError, ShortRecordError } from '../events/errors.js';
+export { decodeRecord } from '../events/decode.js';

@@ -10,7 +10,6 @@ import { bpf, withPointers } from '../sys/syscall.js';
 import { Errno, errnoOf } from '../sys/errno.js';
 import { pageSize } from '../sys/page-size.js';
 import { MAP_SHARED, PROT_READ, PROT_WRITE, mapMemory, unmap } from '../sys/mmap.js';
-import { Poller } from '../sys/poller.js';
 import {
   PERF_COUNT_SW_BPF_OUTPUT,
   PERF_EVENT_IOC_ENABLE,
@@ -24,22 +23,13 @@ import {
 import { ClosedError, syscallError } from '../sys/errors.js';
 import { MapType, mapTypeShortName } from '../types.js';
 import { possibleCpus } from '../codec/codec.js';
-import { openReaderMap, type MapSource } from '../ringbuf/map-fd.js';
-import { RecordQueue } from '../ringbuf/record-queue.js';
-import { recordIterator, waitFor, type ReadOptions, type WaitSource } from '../ringbuf/read-options.js';
-import { PerfRing, type PerfRecordCallback } from './ring.js';
+import { EventReader } from '../events/event-reader.js';
+import { openReaderMap, type MapSource } from '../events/map-fd.js';
+import type { BatchOptions } from '../events/read-options.js';
+import { PerfRing, type PerfRecordBatch, type PerfRecordExtra } from './ring.js';
+import { CpuRings, type PerfRecord } from './cpu-rings.js';
 
-/** One record read from a CPU's perf buffer, copied out of it. */
-export interface PerfRecord {
-  /** The CPU whose buffer held the record. */
-  cpu: number;
-  /** The raw sample (a copy), with the kernel's padding to 8-byte alignment; empty for a lost-samples record. */
-  sample: Uint8Array;
-  /** Samples the kernel dropped on this CPU because the buffer was full (PERF_RECORD_LOST); 0 for a sample. */
-  lostSamples: number;
-  /** Bytes still in this CPU's buffer after the record when it was read. */
-  remaining: number;
-}
+export type { PerfRecord } from './cpu-rings.js';
 
 /** Options of {@link PerfReader}. */
 export interface PerfReaderOptions {
@@ -57,11 +47,11 @@ export interface PerfReaderOptions {
   ref?: boolean;
 }
 
-/** Options of {@link PerfReader.readBatch}. */
-export interface PerfBatchOptions extends ReadOptions {
-  /** Hand over at most this many records in this call (default: all available). */
-  max?: number;
-}
+/**
+ * Options of {@link PerfReader.readBatch}.
+ * @deprecated the same as {@link BatchOptions} (one name for both readers); use that.
+ */
+export type PerfBatchOptions = BatchOptions;
 
 interface CpuRing {
   cpu: number;
@@ -71,7 +61,6 @@ interface CpuRing {
   inMap: boolean;
 }
 
-const QUEUE_FILL = 1024;
 const DEFAULT_BUFFER = 64 * 1024;
 
 /**
@@ -82,9 +71,10 @@ const DEFAULT_BUFFER = 64 * 1024;
  * and enables it. Programs then write with `bpf_perf_event_output(ctx, &map, BPF_F_CURRENT_CPU,
  * data, size)`.
  *
- * Same reading API as the ring buffer reader: `for await`, `read({ timeoutMs, signal })`,
- * `readBatch(cb)` / `drain(cb)` with in-place views. Records keep their order per CPU; there is
- * no order across CPUs. When a buffer is full the kernel drops samples and later writes a
+ * Same reading API as the ring buffer reader ({@link EventReader}): `for await`,
+ * `read({ timeoutMs, signal })`, `records(codec)` for decoded samples, `readBatch(cb)` /
+ * `drain(cb)` with in-place views and `readBatches(cb)` / `drainBatches(cb)` with runs of
+ * offsets and lengths. Records keep their order per CPU; there is no order across CPUs. When a buffer is full the kernel drops samples and later writes a
  * PERF_RECORD_LOST: it comes out as a record with `lostSamples` > 0 (not as an error), and
  * {@link PerfReader.lostSamples} keeps the total.
  *
@@ -97,35 +87,19 @@ const DEFAULT_BUFFER = 64 * 1024;
  *
  * @example
  * using reader = new PerfReader(events, { perCpuBufferSize: 1 << 16 });
- * for await (const rec of reader) console.log(rec.cpu, rec.lostSamples || rec.sample);
+ * for await (const ev of reader.records(Event)) console.log(ev.pid);
  * @throws {TypeError} / {RangeError} for a wrong map type or options, before any syscall.
  * @throws {SyscallError} when opening, mapping or enabling an event, or the map update, fails.
  * @remarks Requires Linux 4.4 (bpf_perf_event_output); Linux 4.1 for data_offset in the metadata page.
  */
-export class PerfReader implements AsyncIterable<PerfRecord>, Disposable {
+export class PerfReader extends EventReader<PerfRecord, PerfRecordExtra, PerfRecordBatch> {
   /** The map's name. */
   readonly name: string;
   /** Bytes of each CPU's data area. */
   readonly perCpuBufferSize: number;
-  readonly #label: string;
   readonly #mapFd: number;
   readonly #ownMap: Fd | undefined;
   readonly #rings: CpuRing[] = [];
-  readonly #poller: Poller;
-  /** What the shared waiting loops need from this reader. */
-  readonly #waiter: WaitSource = ((r) => ({
-    get label() {
-      return r.#label;
-    },
-    closed: () => r.#closed,
-    wait: (timeoutMs?: number, signal?: AbortSignal) => r.#poller.wait(timeoutMs, signal),
-  }))(this);
-  #closed = false;
-  #next = 0; // round-robin start for fills
-  readonly #queue = new RecordQueue<PerfRecord>();
-  readonly #push: PerfRecordCallback = (bytes, offset, length, _view, cpu, lostSamples, remaining) => {
-    this.#queue.push({ cpu, sample: bytes.slice(offset, offset + length), lostSamples, remaining });
-  };
 
   /**
    * Opens the per-CPU buffers of `map` (a {@link BpfMap} of type `MapType.PerfEventArray`, or `{ fd }`).
@@ -136,14 +110,15 @@ export class PerfReader implements AsyncIterable<PerfRecord>, Disposable {
     const { pages, attr } = checkOptions(opts, label0);
     const page = pageSize();
     const rm = openReaderMap(map, label0);
-    this.name = givenName ?? rm.info.name;
-    this.#label = `perf ${this.name}`;
+    const name = givenName ?? rm.info.name;
+    super(`perf ${name}`);
+    this.name = name;
     this.#mapFd = rm.fd;
     this.#ownMap = rm.owned;
     this.perCpuBufferSize = pages * page;
     try {
       if (rm.info.type !== MapType.PerfEventArray) {
-        throw new TypeError(`${this.#label}: map type is ${mapTypeShortName(rm.info.type)}, not perf_event_array (BPF_MAP_TYPE_PERF_EVENT_ARRAY)`);
+        throw new TypeError(`${this.label}: map type is ${mapTypeShortName(rm.info.type)}, not perf_event_array (BPF_MAP_TYPE_PERF_EVENT_ARRAY)`);
       }
       const ncpu = possibleCpus();
       const a = native();
@@ -152,7 +127,7 @@ export class PerfReader implements AsyncIterable<PerfRecord>, Disposable {
       const keyView = new DataView(key.buffer);
       const valueView = new DataView(value.buffer);
       for (let cpu = 0; cpu < ncpu; cpu++) {
-        const ctx = `${this.#label}: cpu ${cpu}`;
+        const ctx = `${this.label}: cpu ${cpu}`;
         let raw: number;
         try {
           raw = a.perfEventOpen(attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
@@ -180,13 +155,12 @@ export class PerfReader implements AsyncIterable<PerfRecord>, Disposable {
           throw syscallError('ioctl', 'PERF_EVENT_IOC_ENABLE', errno, `${ctx}: enable event`, undefined, e);
         }
       }
-      this.#poller = new Poller(
-        this.#rings.map((r) => r.fd.raw()),
-        this.#label,
-        opts.ref ?? true,
-      );
+      const rings = new CpuRings(this.#rings.map((r) => r.ring!));
+      // A perf event's readiness is a flag perf_poll() clears: a write just before a wait can
+      // leave no readiness behind, so the poller checks the buffers once the wait is set up.
+      this.start(rings, this.#rings.map((r) => r.fd.raw()), opts.ref ?? true, () => rings.pending());
     } catch (e) {
-      this.#release();
+      this.release();
       throw e;
     }
   }
@@ -203,123 +177,21 @@ export class PerfReader implements AsyncIterable<PerfRecord>, Disposable {
     return n;
   }
 
-  /** Whether close() was called. */
-  get closed(): boolean {
-    return this.#closed;
-  }
-
   /** Bytes written and not yet read, over all CPUs. */
   pendingBytes(): number {
-    this.#check();
+    if (this.closed) throw new ClosedError(this.label);
     let n = 0;
     for (const r of this.#rings) n += r.ring!.pending();
     return n;
   }
 
-  /**
-   * Hands every record available now (at most `max`) to `cb` in place, CPU after CPU, and
-   * returns how many; never waits. `cb` receives `(bytes, offset, length, view, cpu,
-   * lostSamples, remaining)`; see {@link PerfRecordCallback}. The views are valid only until
-   * `cb` returns.
-   * @throws {ClosedError} after close.
-   * @throws {CorruptRecordError} for a record header that makes no sense.
-   */
-  drain(cb: PerfRecordCallback, max = Infinity): number {
-    this.#check();
-    let n = 0;
-    if (!this.#queue.empty) {
-      n = this.#queue.drain(
-        ({ sample: s, cpu, lostSamples, remaining }) => cb(s, 0, s.length, new DataView(s.buffer, s.byteOffset, s.byteLength), cpu, lostSamples, remaining),
-        max,
-        () => this.#closed,
-      );
-      if (n >= max || this.#closed) return n;
-    }
-    const rings = this.#rings;
-    for (let i = 0; i < rings.length && n < max; i++) {
-      n += rings[i].ring!.drain(cb, max - n);
-      if (this.#closed) break;
-    }
-    return n;
-  }
-
-  /**
-   * Waits until at least one record is available (or the timeout passes, or `signal` aborts),
-   * then hands every available record to `cb` in place, like {@link PerfReader.drain}.
-   * Resolves with the number of records handed over: 0 only after a timeout.
-   * @throws {ClosedError} when the reader is (or gets) closed.
-   */
-  async readBatch(cb: PerfRecordCallback, opts: PerfBatchOptions = {}): Promise<number> {
-    this.#check();
-    const max = opts.max ?? Infinity;
-    return (await waitFor(this.#waiter, opts, () => {
-      const n = this.drain(cb, max);
-      return n > 0 ? n : undefined;
-    })) ?? 0;
-  }
-
-  /**
-   * Reads one record (a copy): a sample, or a lost-samples record. Waits for one unless the
-   * timeout passes first, then resolves with undefined; `timeoutMs: 0` never waits.
-   * @throws {ClosedError} when the reader is (or gets) closed.
-   * @throws the signal's reason when it aborts.
-   */
-  async read(opts: ReadOptions = {}): Promise<PerfRecord | undefined> {
-    this.#check();
-    return waitFor(this.#waiter, opts, () => this.#take());
-  }
-
-  /** Reads one record if one is available now (a copy), without waiting. */
-  tryRead(): PerfRecord | undefined {
-    this.#check();
-    return this.#take();
-  }
-
-  /** Iterates records (copies) as they come; ends when the reader is closed. Leaving the loop does not close the reader. */
-  [Symbol.asyncIterator](): AsyncIterableIterator<PerfRecord> {
-    return recordIterator(this.#waiter, () => this.#take());
-  }
-
-  /** Lets pending reads keep the process alive (the default). */
-  ref(): this {
-    this.#poller.setRef(true);
-    return this;
-  }
-
-  /** Lets the process exit while a read is pending. */
-  unref(): this {
-    this.#poller.setRef(false);
-    return this;
-  }
-
-  /**
-   * Stops polling, removes the event fds from the map, unmaps the buffers and closes every fd;
-   * pending reads reject with {@link ClosedError} and iterations end. Idempotent.
-   */
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#queue.clear();
-    this.#poller.close();
-    this.#release();
-  }
-
-  /** Same as {@link PerfReader.close}, for `using`. */
-  [Symbol.dispose](): void {
-    this.close();
-  }
-
   /** A short description: `perf events (2 CPUs x 65536 B)`. */
-  toString(): string {
-    return `${this.#label} (${this.#rings.length} CPUs x ${this.perCpuBufferSize} B${this.#closed ? ', closed' : ''})`;
+  override toString(): string {
+    return `${this.label} (${this.#rings.length} CPUs x ${this.perCpuBufferSize} B${this.closed ? ', closed' : ''})`;
   }
 
-  #check(): void {
-    if (this.#closed) throw new ClosedError(this.#label);
-  }
-
-  /** Releases every ring, then the map fd; errors on the way are ignored (the fds close regardless). */
-  #release(): void {
+  /** Removes the events from the map, unmaps and closes every ring, then the map fd; errors on the way are ignored (the fds close regardless). */
+  protected override release(): void {
     const key = new Uint8Array(4);
     const keyView = new DataView(key.buffer);
     for (const r of this.#rings) {
@@ -340,16 +212,6 @@ export class PerfReader implements AsyncIterable<PerfRecord>, Disposable {
     }
     this.#rings.length = 0;
     this.#ownMap?.close();
-  }
-
-  #take(): PerfRecord | undefined {
-    return this.#queue.take(() => {
-      const rings = this.#rings;
-      const k = rings.length;
-      // Start at a different CPU each time so one busy CPU cannot starve the others.
-      for (let i = 0; i < k && this.#queue.empty; i++) rings[(this.#next + i) % k].ring!.drain(this.#push, QUEUE_FILL);
-      this.#next = (this.#next + 1) % Math.max(1, k);
-    });
   }
 }
 

@@ -2,7 +2,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { PerfRing } from './ring.js';
-import { CorruptRecordError } from '../ringbuf/errors.js';
+import { CorruptRecordError } from '../events/errors.js';
 import { PerfMmapPage, PerfRecordType } from '../sys/perf-attrs.js';
 
 const PAGE = 4096;

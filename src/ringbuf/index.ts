@@ -8,10 +8,14 @@
  * coming. Waiting for more uses the map fd's readiness through libuv, so it never blocks the
  * event loop.
  *
+ * - `for await (const ev of reader.records(Event))` gives samples decoded with a codec (a
+ *   struct codec from `tsbpf gen`, or any {@link Codec}), straight from the ring.
  * - `for await (const rec of reader)` and `read({ timeoutMs, signal })` give copies
- *   ({@link RingBufRecord}).
- * - `drain(cb)` and `readBatch(cb)` hand every available record to a callback in place, with no
- *   allocation per record; the callback's view is valid only until it returns.
+ *   ({@link RingBufRecord}); {@link decodeRecord} decodes one.
+ * - `drain(cb)` and `readBatch(cb)` hand every available record to a callback in place, and
+ *   `drainBatches(cb)` / `readBatches(cb)` hand runs of them as offset and length columns
+ *   ({@link RecordBatch}), with no allocation per record; the views are valid only until the
+ *   callback returns.
  * - `query()` reports what `bpf_ringbuf_query()` does in the kernel: available data, ring size,
  *   consumer and producer positions.
  *
@@ -24,14 +28,17 @@
  * @example
  * import { RingBufReader } from 'tsbpf/ringbuf';
  * using reader = new RingBufReader(coll.maps.events);
- * await reader.readBatch((bytes, off, len, view) => console.log(view.getUint32(off, true)));
+ * for await (const ev of reader.records(Event)) console.log(ev.pid, ev.comm);
  *
  * @module
  */
 export { RingBufReader } from './reader.js';
-export type { RingBufRecord, RingBufReaderOptions, BatchOptions } from './reader.js';
+export type { RingBufReaderOptions } from './reader.js';
 export { RingView, RINGBUF_BUSY_BIT, RINGBUF_DISCARD_BIT, RINGBUF_HEADER_SIZE } from './ring.js';
-export type { RecordCallback, RingBufQuery } from './ring.js';
-export type { ReadOptions } from './read-options.js';
-export type { MapSource } from './map-fd.js';
-export { CorruptRecordError } from './errors.js';
+export type { RingBufQuery, RingBufRecord } from './ring.js';
+export { EventReader } from '../events/event-reader.js';
+export type { RecordCallback, RecordBatch, BatchCallback } from '../events/record.js';
+export type { ReadOptions, BatchOptions } from '../events/read-options.js';
+export type { MapSource } from '../events/map-fd.js';
+export { CorruptRecordError, ShortRecordError } from '../events/errors.js';
+export { decodeRecord } from '../events/decode.js';

@@ -2,7 +2,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { RingView, RINGBUF_BUSY_BIT, RINGBUF_DISCARD_BIT, RINGBUF_HEADER_SIZE } from './ring.js';
-import { CorruptRecordError } from './errors.js';
+import { CorruptRecordError } from '../events/errors.js';
 
 const PAGE = 4096;
 const TWO32 = 2 ** 32;

@@ -32,7 +32,10 @@
  * one reservation (the program sees -EAGAIN), which is the cost of having no 64-bit atomic store.
  */
 import { endianness } from 'node:os';
-import { CorruptRecordError } from './errors.js';
+import { CorruptRecordError } from '../events/errors.js';
+import { BatchBuffer, type BatchCallback, type RecordBatch, type RecordCallback } from '../events/record.js';
+import type { RecordDecoder } from '../events/decode.js';
+import type { RecordSource } from '../events/record-source.js';
 
 /** BPF_RINGBUF_BUSY_BIT: the record is reserved but not committed. */
 export const RINGBUF_BUSY_BIT = 0x8000_0000;
@@ -48,14 +51,15 @@ const TWO32 = 0x1_0000_0000;
 /** Plain loads are enough on TSO machines; elsewhere use Atomics for acquire/release. */
 const ORDERED = process.arch === 'x64' || process.arch === 'ia32';
 
-/**
- * Receives one record in place: the sample is `bytes[offset, offset + length)`, and `view` is a
- * DataView over the same memory as `bytes`. Both are views into the kernel's mapping, valid only
- * until the callback returns: the space is handed back to the producer right after. Copy what
- * must outlive the call (`bytes.slice(offset, offset + length)`). `remaining` is the number of
- * bytes still published after this record (a lower bound: more may arrive meanwhile).
- */
-export type RecordCallback = (bytes: Uint8Array, offset: number, length: number, view: DataView, remaining: number) => void;
+export type { RecordCallback } from '../events/record.js';
+
+/** One ring buffer record, copied out of the ring. */
+export interface RingBufRecord {
+  /** The sample the program submitted (a copy: it stays valid). */
+  sample: Uint8Array;
+  /** Bytes still published in the ring after this record when it was read (a lower bound). */
+  remaining: number;
+}
 
 /** What `bpf_ringbuf_query()` reports in the kernel, read from the mapping. */
 export interface RingBufQuery {
@@ -83,7 +87,7 @@ function readPos(words: Uint32Array): number {
  * map, read-write) and `producer` (page 1 onwards: the producer page, then the data twice).
  * Pure: tests drive it over plain ArrayBuffers.
  */
-export class RingView {
+export class RingView implements RecordSource<RingBufRecord, [remaining: number], RecordBatch> {
   /** The ring's data size in bytes (a power of two). */
   readonly ringSize: number;
   /** `ringSize - 1`. */
@@ -96,6 +100,7 @@ export class RingView {
   readonly #prod: Uint32Array;
   readonly #hdr: Uint32Array;
   readonly #label: string;
+  readonly #batch: BatchBuffer;
   #closed = false;
 
   /**
@@ -120,6 +125,7 @@ export class RingView {
     this.bytes = new Uint8Array(producer, pageSize, 2 * ringSize);
     this.view = new DataView(producer, pageSize, 2 * ringSize);
     this.#hdr = new Uint32Array(producer, pageSize, (2 * ringSize) >>> 2);
+    this.#batch = new BatchBuffer(this.bytes, this.view);
   }
 
   /** Marks the memory gone (the reader unmapped it): walks stop, nothing more is read or written. */
@@ -181,6 +187,22 @@ export class RingView {
   }
 
   /**
+   * The published bytes from the consumer position on, checked against the ring size.
+   * @throws {CorruptRecordError} when the producer claims more than the ring holds.
+   */
+  #published(start: number): number {
+    const published = this.producerPos() - start;
+    if (published > this.ringSize) {
+      throw new CorruptRecordError(this.#label, start, `producer position is ${published} bytes ahead, more than the ${this.ringSize}-byte ring`);
+    }
+    return published;
+  }
+
+  #runsPast(pos: number, size: number, left: number): CorruptRecordError {
+    return new CorruptRecordError(this.#label, pos, `length ${size} runs past the published data (${left} bytes left)`);
+  }
+
+  /**
    * Hands every committed record (at most `max`) to `cb` in place, skipping discarded ones and
    * stopping at the first busy one, then stores the new consumer position once. Returns the
    * number of records given to `cb`.
@@ -193,13 +215,12 @@ export class RingView {
   drain(cb: RecordCallback, max = Infinity): number {
     if (this.#closed) return 0;
     const start = this.consumerPos();
-    const published = this.producerPos() - start;
+    const published = this.#published(start);
     if (published <= 0) return 0;
-    if (published > this.ringSize) {
-      throw new CorruptRecordError(this.#label, start, `producer position is ${published} bytes ahead, more than the ${this.ringSize}-byte ring`);
-    }
     // Everything in the loop stays in small integers (avail <= ringSize <= 2^30), so nothing
-    // is boxed per record.
+    // is boxed per record. Each header is checked against what is left of the published data
+    // before the record is touched: a hostile length cannot reach past it, and the data is
+    // mapped twice, so offset + length stays inside `bytes`.
     const avail = published | 0;
     const limit = max >= avail ? avail : Math.max(0, Math.floor(max)) | 0;
     const hdr = this.#hdr;
@@ -217,7 +238,7 @@ export class RingView {
         const size = len & 0x3fff_ffff;
         const step = (size + RINGBUF_HEADER_SIZE + 7) & ~7;
         if (step > avail - done) {
-          error = new CorruptRecordError(this.#label, start + done, `length ${size} runs past the published data (${avail - done} bytes left)`);
+          error = this.#runsPast(start + done, size, avail - done);
           break;
         }
         done += step;
@@ -237,4 +258,124 @@ export class RingView {
     return n;
   }
 
+  /**
+   * Hands every committed record (at most `max`) to `cb` in runs of at most
+   * 4096 records ({@link RecordBatch}: offsets and lengths into
+   * {@link RingView.bytes}), storing the consumer position after each run. Returns the number
+   * of records. Discarded records are skipped, a busy one ends the walk; if `cb` throws, its
+   * whole run counts as consumed.
+   * @throws {CorruptRecordError} for a record that runs past the published data.
+   */
+  drainBatches(cb: BatchCallback, max = Infinity): number {
+    if (this.#closed) return 0;
+    const start = this.consumerPos();
+    const published = this.#published(start);
+    if (published <= 0) return 0;
+    const avail = published | 0;
+    const limit = max >= avail ? avail : Math.max(0, Math.floor(max)) | 0;
+    const hdr = this.#hdr;
+    const mask = this.mask;
+    const batch = this.#batch;
+    const offsets = batch.offsets;
+    const lengths = batch.lengths;
+    const cap = offsets.length;
+    let off = (start % this.ringSize) | 0;
+    let done = 0;
+    let n = 0;
+    let error: CorruptRecordError | undefined;
+    let more = true;
+    try {
+      while (more && done < avail && n < limit) {
+        let k = 0;
+        const room = Math.min(cap, limit - n);
+        while (k < room && done < avail) {
+          const len = ORDERED ? hdr[off >>> 2] : Atomics.load(hdr, off >>> 2);
+          if ((len & RINGBUF_BUSY_BIT) !== 0) {
+            more = false;
+            break;
+          }
+          const size = len & 0x3fff_ffff;
+          const step = (size + RINGBUF_HEADER_SIZE + 7) & ~7;
+          if (step > avail - done) {
+            error = this.#runsPast(start + done, size, avail - done);
+            more = false;
+            break;
+          }
+          done += step;
+          if ((len & RINGBUF_DISCARD_BIT) === 0) {
+            offsets[k] = off + RINGBUF_HEADER_SIZE;
+            lengths[k] = size;
+            k++;
+          }
+          off = (off + step) & mask;
+        }
+        if (k > 0) {
+          batch.count = k;
+          n += k;
+          cb(batch);
+          if (this.#closed) return n;
+          batch.count = 0;
+        }
+        // Hand the space back after each run, so a long drain does not hold the whole ring.
+        this.#storeCons(start, start + done);
+      }
+    } finally {
+      batch.count = 0;
+      if (done > 0 && !this.#closed) this.#storeCons(start, start + done);
+    }
+    if (error) throw error;
+    return n;
+  }
+
+  /** Copies at most `max` committed records out of the ring, in order, passing each to `push`. */
+  copy(push: (rec: RingBufRecord) => void, max: number): void {
+    this.drain((bytes, offset, length, _view, remaining) => push({ sample: bytes.slice(offset, offset + length), remaining }), max);
+  }
+
+  /**
+   * Takes the next committed record, decoded with `decode` straight from the ring (discarded
+   * ones are skipped), and stores the consumer position past it; undefined when none is
+   * committed. If `decode` throws, the record still counts as consumed.
+   * @throws {CorruptRecordError} for a record that runs past the published data.
+   */
+  next<T>(decode: RecordDecoder<T>): T | undefined {
+    if (this.#closed) return undefined;
+    const start = this.consumerPos();
+    const published = this.#published(start);
+    const hdr = this.#hdr;
+    let done = 0;
+    let off = start % this.ringSize;
+    try {
+      while (done < published) {
+        const len = ORDERED ? hdr[off >>> 2] : Atomics.load(hdr, off >>> 2);
+        if ((len & RINGBUF_BUSY_BIT) !== 0) return undefined;
+        const size = len & 0x3fff_ffff;
+        const step = (size + RINGBUF_HEADER_SIZE + 7) & ~7;
+        if (step > published - done) throw this.#runsPast(start + done, size, published - done);
+        done += step;
+        if ((len & RINGBUF_DISCARD_BIT) === 0) return decode(this.view, off + RINGBUF_HEADER_SIZE, size);
+        off = (off + step) & this.mask;
+      }
+      return undefined;
+    } finally {
+      if (done > 0 && !this.#closed) this.#storeCons(start, start + done);
+    }
+  }
+
+  /** Hands a record copied earlier to `cb` as {@link RingView.drain} would. */
+  replay(rec: RingBufRecord, cb: RecordCallback): void {
+    const s = rec.sample;
+    cb(s, 0, s.length, new DataView(s.buffer, s.byteOffset, s.byteLength), rec.remaining);
+  }
+
+  /** Every ring buffer record the reader copies is a sample. */
+  isSample(_rec: RingBufRecord): boolean {
+    return true;
+  }
+
+  /** A one-record {@link RecordBatch} over a record copied earlier. */
+  batchOf(rec: RingBufRecord): RecordBatch {
+    const s = rec.sample;
+    return { count: 1, offsets: Int32Array.of(0), lengths: Int32Array.of(s.length), bytes: s, view: new DataView(s.buffer, s.byteOffset, s.byteLength) };
+  }
 }

@@ -23,6 +23,14 @@ interface Waiter {
  * callback runs at registration: data that arrived between the caller's last check and the wait
  * is never missed.
  *
+ * That holds for fds whose readiness is a level (a BPF ring buffer's poll checks for published
+ * data). A perf event's readiness is a one-shot flag instead: perf_poll() clears it, and epoll
+ * polls a new registration twice (on insert, then again before reporting it), so a flag set
+ * before the registration reaches epoll is consumed and dropped, and data written just before a
+ * wait would go unnoticed until the next write. For such fds pass `recheck`: once each newly
+ * started registration has surely reached epoll (after one full event loop turn), the poller
+ * calls it and, when it says data is there, resolves the waits with `ready`.
+ *
  * Not safe to share between threads (nothing in Node is). The fds are borrowed: close the poller
  * before closing them.
  */
@@ -33,16 +41,21 @@ export class Poller {
   readonly #waiters = new Set<Waiter>();
   #ref: boolean;
   #closed = false;
+  readonly #recheck: (() => boolean) | undefined;
+  /** Bumped at each registration, so a late recheck of an earlier one does nothing. */
+  #generation = 0;
 
   /**
    * @param fds the fds to watch (borrowed).
    * @param label starts error messages (`ringbuf events`).
    * @param ref whether a pending wait keeps the process alive (default true).
+   * @param recheck for one-shot readiness (perf events): whether data is there, asked once per registration after it reached epoll.
    */
-  constructor(fds: readonly number[], label: string, ref = true) {
+  constructor(fds: readonly number[], label: string, ref = true, recheck?: () => boolean) {
     this.#fds = fds.slice();
     this.#label = label;
     this.#ref = ref;
+    this.#recheck = recheck;
   }
 
   /** Number of pending waits. */
@@ -129,12 +142,37 @@ export class Poller {
       throw typeof errno === 'number' ? syscallError('poll', 'uv_poll_start', Math.abs(errno), `${this.#label}: poll`, undefined, e) : e;
     }
     this.#handles = handles;
+    if (this.#recheck) this.#scheduleRecheck(++this.#generation);
+  }
+
+  /**
+   * Asks `recheck` once the registration made now has reached epoll: libuv adds new handles to
+   * epoll at the start of its next poll phase, and a timer followed by an immediate runs after
+   * that phase whichever phase this is called in.
+   */
+  #scheduleRecheck(generation: number): void {
+    const check = (): void => {
+      if (generation !== this.#generation || !this.#handles || this.#closed) return;
+      let ready: boolean;
+      try {
+        ready = this.#recheck!();
+      } catch {
+        ready = true; // let the reader's own attempt report it
+      }
+      if (ready) this.#onReadable(0);
+    };
+    const timer = setTimeout(() => {
+      const imm = setImmediate(check);
+      if (!this.#ref) imm.unref();
+    }, 0);
+    if (!this.#ref) timer.unref();
   }
 
   #stop(): void {
     const hs = this.#handles;
     if (!hs) return;
     this.#handles = null;
+    this.#generation++;
     const a = native();
     for (const h of hs) a.pollStop(h);
   }

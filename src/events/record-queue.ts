@@ -1,7 +1,6 @@
 /**
- * RecordQueue: the copies a reader has taken out of its ring but not yet handed over (filled in
- * bursts by `read()`/iteration, emptied one by one or by `drain`). Shared by the ring buffer and
- * perf readers.
+ * RecordQueue: the copies a reader has taken out of its rings but not yet handed over (filled in
+ * bursts by `read()`/iteration, emptied one by one or by `drain`).
  */
 
 /** A FIFO of records that reuses its array between fills. */
@@ -31,17 +30,12 @@ export class RecordQueue<R> {
     return rec;
   }
 
-  /** Hands waiting records to `fn`, at most `max`, stopping early once `stop()` says so; returns how many. */
-  drain(fn: (rec: R) => void, max: number, stop: () => boolean): number {
-    let n = 0;
-    while (!this.empty && n < max) {
-      const rec = this.#items[this.#head] as R;
-      this.#items[this.#head++] = undefined;
-      n++;
-      fn(rec);
-      if (stop()) break;
-    }
-    return n;
+  /** Takes the next waiting record without refilling, or undefined when none is waiting. */
+  shift(): R | undefined {
+    if (this.empty) return undefined;
+    const rec = this.#items[this.#head];
+    this.#items[this.#head++] = undefined;
+    return rec;
   }
 
   /** Drops every waiting record. */
