@@ -217,4 +217,51 @@ describe('PerfRing over a fake perf buffer', () => {
       { numRuns: 200 },
     );
   });
+
+  test('property: drainBatches and next give the samples drain gives, across wrap-around, with lost counts', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.record({ kind: fc.constant('sample' as const), size: fc.integer({ min: 0, max: 60 }) }), fc.record({ kind: fc.constant('lost' as const), size: fc.integer({ min: 1, max: 9 }) })), { maxLength: 40 }),
+        fc.integer({ min: 0, max: PAGE - 1 }),
+        (ops, start) => {
+          const make = (): { f: FakePerf; samples: number[][]; lost: number } => {
+            const f = new FakePerf(PAGE, 3, true, start - (start % 8));
+            const samples: number[][] = [];
+            let lost = 0;
+            ops.forEach((op, id) => {
+              if (op.kind === 'lost') {
+                f.lost(op.size);
+                lost += op.size;
+              } else {
+                const p = new Uint8Array(op.size).fill(id & 0xff);
+                const raw = f.sample(p);
+                samples.push([...p, ...new Array(raw - p.length).fill(0)]);
+              }
+            });
+            return { f, samples, lost };
+          };
+          const a = make();
+          const got: number[][] = [];
+          let lost = 0;
+          a.f.ring.drainBatches((b) => {
+            assert.equal(b.cpu, 3);
+            lost += b.lostSamples;
+            for (let i = 0; i < b.count; i++) got.push([...b.bytes.subarray(b.offsets[i], b.offsets[i] + b.lengths[i])]);
+          });
+          assert.deepEqual(got, a.samples);
+          assert.equal(lost, a.lost);
+          assert.equal(a.f.ring.lostSamples, a.lost);
+          assert.equal(a.f.tail(), a.f.head);
+          const b = make();
+          const viaNext: number[][] = [];
+          const dec = (v: DataView, off: number, len: number): number[] => [...new Uint8Array(v.buffer, v.byteOffset + off, len)];
+          for (let v = b.f.ring.next(dec); v; v = b.f.ring.next(dec)) viaNext.push(v);
+          assert.deepEqual(viaNext, b.samples);
+          assert.equal(b.f.ring.lostSamples, b.lost);
+          assert.equal(b.f.tail(), b.f.head);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
 });

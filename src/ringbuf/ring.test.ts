@@ -234,4 +234,66 @@ describe('RingView over a fake ring buffer', () => {
       { numRuns: 200 },
     );
   });
+
+  test('property: drainBatches and next give what drain gives, in the same order', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ size: fc.integer({ min: 0, max: 40 }), discard: fc.boolean() }), { maxLength: 60 }),
+        fc.integer({ min: 0, max: 2 ** 33 }),
+        fc.integer({ min: 1, max: 5 }),
+        (ops, start, maxPerCall) => {
+          const make = (): { f: FakeRing; expected: number[][] } => {
+            const f = new FakeRing(4096, start - (start % 8));
+            const expected: number[][] = [];
+            ops.forEach((op, id) => {
+              const s = sample(op.size, id);
+              f.submit(s, op.discard);
+              if (!op.discard) expected.push([...s]);
+            });
+            return { f, expected };
+          };
+          const a = make();
+          const viaBatches: number[][] = [];
+          while (a.f.view.drainBatches((b) => {
+            assert.ok(b.count > 0 && b.count <= maxPerCall);
+            for (let i = 0; i < b.count; i++) viaBatches.push([...b.bytes.subarray(b.offsets[i], b.offsets[i] + b.lengths[i])]);
+          }, maxPerCall) > 0);
+          assert.deepEqual(viaBatches, a.expected);
+          assert.equal(a.f.view.consumerPos(), a.f.prod);
+          const b = make();
+          const viaNext: number[][] = [];
+          for (let v = b.f.view.next((view, off, len) => [...new Uint8Array(view.buffer, view.byteOffset + off, len)]); v; v = b.f.view.next((view, off, len) => [...new Uint8Array(view.buffer, view.byteOffset + off, len)])) viaNext.push(v);
+          assert.deepEqual(viaNext, b.expected);
+          assert.equal(b.f.view.consumerPos(), b.f.prod);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  test('drainBatches and next stop at a busy record and refuse a length past the published data', () => {
+    const f = new FakeRing(256);
+    f.submit(sample(4, 1));
+    const busy = f.reserve(sample(4, 2));
+    let got = 0;
+    assert.equal(f.view.drainBatches((b) => (got += b.count)), 1);
+    assert.equal(got, 1);
+    assert.equal(f.view.next(() => 1), undefined);
+    assert.equal(f.view.consumerPos(), busy);
+    f.commit(busy);
+    f.putU32(busy, 300); // claims 300 bytes, 16 published
+    assert.throws(() => f.view.drainBatches(() => assert.fail('nothing to hand over')), (e: unknown) => e instanceof CorruptRecordError && e.position === busy);
+    assert.throws(() => f.view.next(() => assert.fail('not decoded')), (e: unknown) => e instanceof CorruptRecordError && e.position === busy);
+    assert.equal(f.view.consumerPos(), busy, 'nothing past the bad record is consumed');
+  });
+
+  test('a decoder that throws in next() consumes its record', () => {
+    const f = new FakeRing(256);
+    f.submit(sample(4, 1));
+    f.submit(sample(4, 2));
+    assert.throws(() => f.view.next(() => {
+      throw new Error('bad');
+    }), /bad/);
+    assert.deepEqual(f.view.next((v, off) => v.getUint8(off)), 2);
+  });
 });

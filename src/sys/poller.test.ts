@@ -57,6 +57,35 @@ describe('Poller (fake addon)', () => {
     assert.equal(p.waiting, 0);
   });
 
+  test('recheck (one-shot readiness): asked once per registration after it is set up; data there resolves the waits', async () => {
+    const f = fakePoll();
+    let data = false;
+    let asked = 0;
+    const p = new Poller([5, 6], 'test', true, () => {
+      asked++;
+      return data;
+    });
+    // Nothing there at the recheck: the wait goes on until the fd fires.
+    // A timer then an immediate, set up after the poller's own: they run after its recheck.
+    const afterRecheck = (): Promise<void> => new Promise((r) => setTimeout(() => setImmediate(r), 0));
+    const a = p.wait();
+    await afterRecheck();
+    assert.equal(asked, 1);
+    assert.equal(p.waiting, 1);
+    f.fire(5);
+    assert.equal(await a, 'ready');
+    // Data written before the registration reached epoll: the recheck finds it, no fd fires.
+    data = true;
+    assert.equal(await p.wait(), 'ready');
+    assert.equal(asked, 2);
+    assert.equal(f.live.size, 0);
+    // A registration that ended before its recheck ran is not rechecked.
+    const c = p.wait(0);
+    assert.equal(await c, 'timeout');
+    await afterRecheck();
+    assert.equal(asked, 2);
+  });
+
   test('timeout resolves "timeout" and stops the handles', async () => {
     const f = fakePoll();
     const p = new Poller([5], 'test');
