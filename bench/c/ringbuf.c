@@ -7,7 +7,8 @@
  * that emits PER_RUN 16-byte records { u64 seq; u64 index } per run).
  * Usage: ringbuf RING_SIZE N REPEAT ROUNDS
  *   Each round test-runs the producer with REPEAT (filling N records), then times consuming them.
- *   Prints one line per round: "consume <seconds> <records> <sum of seq>".
+ *   Prints one line per round: "consume <seconds> <records> <sum of seq>". With ROUNDS 0 it runs
+ *   one round per line read on stdin (until EOF), so a driver can interleave its own rounds.
  */
 #define _GNU_SOURCE
 #include <linux/bpf.h>
@@ -106,7 +107,8 @@ int main(int argc, char **argv) {
   struct totals t = {0, 0};
   struct ring r = {cons, prod, (uint8_t *)prod + page, ring_size - 1, on_sample, &t};
   consume(&r); /* whatever an earlier reader left */
-  for (int i = 0; i < rounds; i++) {
+  char line[64];
+  for (int i = 0; rounds == 0 ? fgets(line, sizeof line, stdin) != NULL : i < rounds; i++) {
     fill(repeat);
     t.records = 0;
     t.sum = 0;
@@ -118,6 +120,7 @@ int main(int argc, char **argv) {
       return 1;
     }
     printf("consume %.9f %llu %llu\n", dt, (unsigned long long)t.records, (unsigned long long)t.sum);
+    fflush(stdout);
   }
   munmap(prod, page + 2 * ring_size);
   munmap(cons, page);

@@ -3,15 +3,29 @@
  * (tsbpf/perf). Regions are copied into the docs by scripts/docs-snippets.mjs;
  * `npm run typecheck` compiles them.
  */
-import type { BpfMap } from '../../src/index.js';
-import { RingBufReader } from '../../src/ringbuf/index.js';
+import type { BpfMap, Codec } from '../../src/index.js';
+import { RingBufReader, decodeRecord } from '../../src/ringbuf/index.js';
 import { PerfReader } from '../../src/perf/index.js';
+
+/** A generated struct codec stands here (`tsbpf gen --type event` writes one). */
+declare const Event: Codec<{ pid: number; comm: string }>;
 
 /** Iterating a ring buffer. */
 export async function ringbufIterate(events: BpfMap): Promise<void> {
   // #region ringbuf-iterate
   using reader = new RingBufReader(events); // a BpfMap of type MapType.RingBuf, or { fd }
   for await (const { sample } of reader) console.log(sample.length); // ends when the reader is closed
+  // #endregion
+}
+
+/** Decoded records. */
+export async function ringbufRecords(events: BpfMap): Promise<void> {
+  // #region ringbuf-records
+  using reader = new RingBufReader(events);
+  for await (const ev of reader.records(Event)) console.log(ev.pid, ev.comm); // decoded in the ring, no copy
+  reader.drainRecords(Event, (ev) => console.log(ev.pid));                    // never waits
+  const rec = await reader.read();
+  if (rec) console.log(decodeRecord(Event, rec.sample).comm);                  // a copy's bytes, length-checked
   // #endregion
 }
 
@@ -34,6 +48,17 @@ export async function ringbufBatch(reader: RingBufReader): Promise<number> {
   return sum;
 }
 
+/** Runs of records as offset and length columns. */
+export function ringbufBatches(reader: RingBufReader): number {
+  let sum = 0;
+  // #region ringbuf-batches
+  reader.drainBatches(({ count, offsets, view }) => {
+    for (let i = 0; i < count; i++) sum += view.getUint32(offsets[i], true); // the loop is yours
+  });
+  // #endregion
+  return sum;
+}
+
 /** bpf_ringbuf_query from user space. */
 export function ringbufQuery(reader: RingBufReader): number {
   // #region ringbuf-query
@@ -47,6 +72,7 @@ export function ringbufQuery(reader: RingBufReader): number {
 export async function perfIterate(events: BpfMap): Promise<void> {
   // #region perf-iterate
   using reader = new PerfReader(events, { perCpuBufferSize: 256 * 1024 });
+  for await (const ev of reader.records(Event)) console.log(ev.pid);          // samples decoded; lost ones counted in reader.lostSamples
   for await (const rec of reader) if (rec.lostSamples) console.warn(`cpu ${rec.cpu}: lost ${rec.lostSamples}`); else console.log(rec.cpu, rec.sample);
   // #endregion
 }
@@ -55,6 +81,7 @@ export async function perfIterate(events: BpfMap): Promise<void> {
 export async function perfBatch(reader: PerfReader): Promise<number> {
   // #region perf-batch
   await reader.readBatch((bytes, off, len, view, cpu, lost) => { if (!lost) console.log(cpu, view.getUint32(off, true)); });
+  reader.drainRecords(Event, (ev, { cpu }) => console.log(cpu, ev.pid));   // runs carry their CPU
   console.log(reader.lostSamples, reader.cpus, reader.pendingBytes()); // 0 [ 0, 1 ] 0
   // #endregion
   return reader.lostSamples;

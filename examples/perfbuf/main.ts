@@ -29,13 +29,10 @@ export function main(paths: readonly string[] = ['/etc/hostname', '/etc/os-relea
     }
   }
   const events: Array<Event & { cpu: number }> = [];
-  let lost = 0;
-  // Samples are padded to 8 bytes; the codec reads its 152 bytes from the start.
-  reader.drain((_bytes, offset, length, view, cpu, lostSamples) => {
-    if (lostSamples > 0) lost += lostSamples;
-    else if (length >= Event.size) events.push({ ...Event.decode(view, offset), cpu });
-  });
-  return { events, lost };
+  // Samples are padded to 8 bytes; the codec reads its bytes from the start. Each run of
+  // samples comes from one CPU's buffer; lost samples add up in reader.lostSamples.
+  reader.drainRecords(Event, (ev, { cpu }) => events.push({ ...ev, cpu }));
+  return { events, lost: reader.lostSamples };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -1,6 +1,7 @@
 // A ring buffer of events: a tracepoint on syscalls/sys_enter_openat sends one `struct event`
-// per openat(2) of this process; TypeScript reads them in place from the shared ring and decodes
-// each with the generated `Event` codec.
+// per openat(2) of this process; TypeScript decodes them with the generated `Event` codec
+// straight from the shared ring (`drainRecords` now, `for await (const ev of
+// reader.records(Event))` in a long-running reader).
 //
 // Run: npx tsx examples/ringbuf/main.ts (as root).
 import { closeSync, openSync } from 'node:fs';
@@ -22,9 +23,10 @@ export function main(paths: readonly string[] = ['/etc/hostname', '/etc/os-relea
       }
     }
   }
-  // The records are in the ring as soon as the syscalls return: read them without waiting.
+  // The records are in the ring as soon as the syscalls return: read them without waiting. A
+  // record shorter than the codec would be a ShortRecordError, never a read past its end.
   const events: Event[] = [];
-  reader.drain((_bytes, offset, _length, view) => events.push(Event.decode(view, offset)));
+  reader.drainRecords(Event, (ev) => events.push(ev));
   return events;
 }
 

@@ -149,6 +149,26 @@ export abstract class EventReader<Rec extends CopiedRecord, Extra extends unknow
   }
 
   /**
+   * Hands every sample available now (at most `max`) to `cb`, decoded with `codec` straight
+   * from the ring, and returns how many; never waits. `cb` also gets the run the sample came
+   * from (for perf its `cpu`). Perf lost-samples records are skipped (they count in
+   * `lostSamples`).
+   * @throws {ShortRecordError} for a sample shorter than `codec.size`; its run counts as consumed.
+   * @throws as {@link EventReader.drain}.
+   */
+  drainRecords<T>(codec: Codec<T>, cb: (value: T, run: Batch) => void, max = Infinity): number {
+    const decode = recordDecoder(codec, this.#label);
+    if (typeof cb !== 'function') throw new TypeError(`${this.#label}: drainRecords: expected a callback, got ${String(cb)}`);
+    return this.drainBatches((b) => {
+      const view = b.view;
+      for (let i = 0; i < b.count; i++) {
+        cb(decode(view, b.offsets[i], b.lengths[i]), b);
+        if (this.#closed) return;
+      }
+    }, max);
+  }
+
+  /**
    * Reads one record (a copy). Waits for one unless the timeout passes first, then resolves
    * with undefined; `timeoutMs: 0` never waits. Without a timeout it waits until a record comes,
    * the signal aborts, or the reader is closed.
