@@ -12,7 +12,9 @@ const run = (...args: string[]) => execFileSync(process.execPath, ['--import', '
 test('a map made and pinned by another process is counted by tsbpf count and tsbpf maps', async (t) => {
   if (!kernelTest(t)) return;
   const path = `/sys/fs/bpf/tsbpf_cli_test_${process.pid}`;
-  const child = spawn(process.execPath, ['--import', 'tsx', worker, path, '777'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  // A name of this run only: a map left by another run must not make the name ambiguous.
+  const name = `sp_${process.pid % 1e6}`;
+  const child = spawn(process.execPath, ['--import', 'tsx', worker, path, '777', name], { stdio: ['pipe', 'pipe', 'inherit'] });
   try {
     const [line] = (await once(child.stdout, 'data')) as [Buffer];
     const m = /^ready (\d+)/.exec(line.toString());
@@ -23,12 +25,12 @@ test('a map made and pinned by another process is counted by tsbpf count and tsb
     assert.equal(byPath.id, id);
     assert.equal(byPath.method, 'kernel');
     for (const method of ['iterate', 'batch', 'foreach']) assert.equal(JSON.parse(run('count', String(id), '--method', method, '--json')).entries, 777, method);
-    assert.equal(JSON.parse(run('count', 'second_proc', '--json')).entries, 777);
+    assert.equal(JSON.parse(run('count', name, '--json')).entries, 777);
     const table = run('count', String(id));
-    assert.match(table, /second_proc\s+hash\s+4\/8\s+4096\s+777\s+19\.0%\s+kernel/);
+    assert.match(table, new RegExp(`${name}\\s+hash\\s+4/8\\s+4096\\s+777\\s+19\\.0%\\s+kernel`));
     const all = JSON.parse(run('maps', '--json', '--sort', 'fill')) as Array<{ id: number; entries: number; name: string }>;
     assert.equal(all.find((r) => r.id === id)?.entries, 777);
-    assert.match(run('maps'), new RegExp(`^${id}\\s+second_proc\\s+hash`, 'm'));
+    assert.match(run('maps'), new RegExp(`^${id}\\s+${name}\\s+hash`, 'm'));
   } finally {
     child.stdin.end();
     await once(child, 'exit');
@@ -84,27 +86,51 @@ test('tsbpf maps --watch redraws the table with the maps filling fastest on top'
   using fast = BpfMap.create({ name: 'watch_fast', type: MapType.Hash, keySize: 4, valueSize: 8, maxEntries: 1000 }, { key: u32, value: u64 });
   slow.update(1, 1n);
   const frames: string[] = [];
-  const write = process.stdout.write;
   const ac = new AbortController();
-  let n = 0;
   // Capture the frames; between the first and second frame, fill `fast`.
-  process.stdout.write = ((chunk: string) => {
-    frames.push(String(chunk));
-    if (++n === 1) for (let i = 0; i < 500; i++) fast.update(i, 0n);
-    if (n === 2) ac.abort();
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    await watchMaps(0.05, {}, ac.signal);
-  } finally {
-    process.stdout.write = write;
-  }
+  await watchMaps(0.05, {}, ac.signal, {
+    write: (chunk: string) => {
+      frames.push(chunk);
+      if (frames.length === 1) for (let i = 0; i < 500; i++) fast.update(i, 0n);
+      if (frames.length === 2) ac.abort();
+    },
+  });
   assert.equal(frames.length, 2);
   const second = frames[1];
   assert.match(second, /^\x1b\[H\x1b\[2J/, 'each frame clears the screen');
   assert.match(second, /RATE\/s/);
-  const lines = second.split('\n').filter((l) => /^\d+\s/.test(l));
-  const order = lines.map((l) => l.split(/\s+/)[1]).filter((name) => name.startsWith('watch_'));
+  // Only this test's two maps (another run's maps of the same names may exist meanwhile).
+  const ours = new Set([String(slow.info().id), String(fast.info().id)]);
+  const lines = second.split('\n').filter((l) => ours.has(l.split(/\s+/)[0]));
+  const order = lines.map((l) => l.split(/\s+/)[1]);
   assert.deepEqual(order, ['watch_fast', 'watch_slow'], 'the map filling fastest comes first');
   assert.match(lines.find((l) => l.includes('watch_fast'))!, /\s500\s+50\.0%\s+kernel/);
+});
+
+test('tsbpf maps --watch keeps one abort listener however many refreshes it draws', async (t) => {
+  if (!kernelTest(t)) return;
+  const { getEventListeners } = await import('node:events');
+  const { watchMaps } = await import('./maps.js');
+  const ac = new AbortController();
+  const warnings: string[] = [];
+  const onWarning = (w: Error): void => void warnings.push(w.name);
+  process.on('warning', onWarning);
+  const listeners: number[] = [];
+  let frames = 0;
+  try {
+    await watchMaps(0.001, {}, ac.signal, {
+      write: () => {
+        listeners.push(getEventListeners(ac.signal, 'abort').length);
+        if (++frames === 40) ac.abort();
+      },
+    });
+    await new Promise((r) => setImmediate(r)); // let a late warning arrive
+  } finally {
+    process.off('warning', onWarning);
+  }
+  assert.equal(frames, 40);
+  assert.ok(Math.max(...listeners) <= 1, `abort listeners while drawing: ${listeners.join(',')}`);
+  assert.equal(getEventListeners(ac.signal, 'abort').length, 0, 'none left after the watch ends');
+  assert.deepEqual(warnings, []);
+  await assert.rejects(watchMaps(0, {}), /seconds must be a positive number/);
 });

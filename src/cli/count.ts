@@ -1,34 +1,40 @@
 /**
- * `tsbpf count <id | pinned path | name>`: the element count of one map.
+ * `tsbpf count <id | pinned path | name>`: the element count of one map, from the same scan as
+ * `tsbpf maps` restricted to that map.
  */
 import { BpfMap } from '../map/map.js';
-import { mapIds } from '../map/info.js';
-import { summarize } from '../host/host-maps.js';
+import { HostMaps, type MapSummary } from '../host/host-maps.js';
 import type { CountMethod } from '../count/count.js';
 import { formatMaps } from './maps.js';
 
-/** Opens the map a user named: a numeric id, a bpffs path, or a map name (which must be unique). */
-export function openTarget(target: string): BpfMap {
-  if (/^\d+$/.test(target)) return BpfMap.fromId(Number(target));
-  if (target.startsWith('/')) return BpfMap.fromPinned(target);
-  const matches: number[] = [];
-  for (const id of mapIds()) {
-    try {
-      using m = BpfMap.fromId(id);
-      if (m.name === target) matches.push(id);
-    } catch {
-      // A map we may not open cannot be the one asked for by name.
-    }
+/**
+ * Finds and counts the map a user named: a numeric id, a bpffs path, or a map name (which must
+ * be unique). A pinned map is held open only while it is counted.
+ */
+export function countTarget(host: HostMaps, target: string, method?: CountMethod): MapSummary {
+  if (/^\d+$/.test(target)) {
+    const id = Number(target);
+    const [s] = host.scan({ method, where: (m) => m.id === id });
+    if (!s) throw new Error(`count: no map with id ${id} (see tsbpf maps)`);
+    return s;
   }
+  if (target.startsWith('/')) {
+    using m = BpfMap.fromPinned(target);
+    const id = m.info().id;
+    const [s] = host.scan({ method, where: (x) => x.id === id });
+    if (!s) throw new Error(`count: map ${target} (id ${id}) is missing from the host scan`);
+    return s;
+  }
+  const matches = host.scan({ method, where: (m) => m.name === target });
   if (matches.length === 0) throw new Error(`count: no map named ${JSON.stringify(target)} (give an id, a pinned path or a name; see tsbpf maps)`);
-  if (matches.length > 1) throw new Error(`count: ${matches.length} maps are named ${JSON.stringify(target)} (ids ${matches.join(', ')}); give an id`);
-  return BpfMap.fromId(matches[0]);
+  if (matches.length > 1) throw new Error(`count: ${matches.length} maps are named ${JSON.stringify(target)} (ids ${matches.map((m) => m.id).join(', ')}); give an id`);
+  return matches[0];
 }
 
 /** Runs `tsbpf count` and returns its output. */
 export function runCount(target: string, opts: { method?: CountMethod; json?: boolean }): string {
-  using m = openTarget(target);
-  const s = summarize(m, opts.method);
+  using host = new HostMaps();
+  const s = countTarget(host, target, opts.method);
   if (s.error) throw new Error(s.error);
   if (opts.json) return JSON.stringify(s, null, 2);
   if (s.ringbuf) {

@@ -71,8 +71,18 @@ export function runMaps(opts: MapsOptions): string {
   return rows.length ? formatMaps(rows) : 'no BPF maps on this host';
 }
 
-/** Runs the live view until interrupted: refreshed every `seconds`, the maps filling fastest on top. */
-export async function watchMaps(seconds: number, opts: MapsOptions, signal?: AbortSignal): Promise<void> {
+/** Where the live view draws its frames: `process.stdout` by default. */
+export interface FrameSink {
+  write(frame: string): unknown;
+}
+
+/**
+ * Runs the live view until `signal` aborts: refreshed every `seconds`, the maps filling fastest
+ * on top. Each refresh is one host scan; between refreshes it holds no map (only the scan
+ * program), and waiting adds no listener that outlives the wait.
+ */
+export async function watchMaps(seconds: number, opts: MapsOptions, signal?: AbortSignal, out: FrameSink = process.stdout): Promise<void> {
+  if (!(typeof seconds === 'number' && seconds > 0 && Number.isFinite(seconds))) throw new RangeError(`maps --watch: seconds must be a positive number, got ${String(seconds)}`);
   using host = new HostMaps();
   let last = new Map<number, { entries: number; at: number }>();
   while (!signal?.aborted) {
@@ -88,13 +98,23 @@ export async function watchMaps(seconds: number, opts: MapsOptions, signal?: Abo
     }
     last = next;
     rows.sort((a, b) => (rates.get(b.id) ?? 0) - (rates.get(a.id) ?? 0) || (b.fillRatio ?? -1) - (a.fillRatio ?? -1) || a.id - b.id);
-    process.stdout.write(`\x1b[H\x1b[2J${new Date().toISOString()}  ${rows.length} maps, refresh ${seconds}s (Ctrl-C to quit)\n\n${formatMaps(rows, rates)}\n`);
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, seconds * 1000);
-      signal?.addEventListener('abort', () => {
-        clearTimeout(t);
-        resolve();
-      });
-    });
+    out.write(`\x1b[H\x1b[2J${new Date().toISOString()}  ${rows.length} maps, refresh ${seconds}s (Ctrl-C to quit)\n\n${formatMaps(rows, rates)}\n`);
+    await sleep(seconds * 1000, signal);
   }
+}
+
+/** Waits `ms`, or less when `signal` aborts; the abort listener is removed when the wait ends. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal?.aborted) return resolve();
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }

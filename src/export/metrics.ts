@@ -1,11 +1,13 @@
 /**
  * Prometheus metrics of every BPF map on the host: element counts, capacity, fill ratio and the
- * time each count took, computed on each scrape.
+ * time each count took, from one host scan per scrape. The gauges are rebuilt from each scan, so
+ * a map freed since the last scrape is gone from the next one; between scrapes nothing holds a
+ * map (only the scan program).
  */
 import { Gauge, Registry } from 'prom-client';
 import { HostMaps, type MapSummary } from '../host/host-maps.js';
 
-/** A registry whose gauges are filled from a fresh scan of the host's maps at every scrape. */
+/** A registry whose gauges are filled from one fresh scan of the host's maps at every scrape. */
 export class MapMetrics implements Disposable {
   /** The prom-client registry to serve (`await metrics.registry.metrics()`). */
   readonly registry = new Registry();
@@ -71,7 +73,7 @@ export class MapMetrics implements Disposable {
     return this.registry.metrics();
   }
 
-  /** Closes the maps the scanner holds open. */
+  /** Unloads the scanner's scan program. */
   close(): void {
     this.#host.close();
   }
