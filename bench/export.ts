@@ -1,6 +1,6 @@
 /**
  * Exporter benchmark: a host with MAPS hash maps of ENTRIES entries each; time a scrape of the
- * Prometheus exporter (the first, which loads a counting program per map, and the steady state).
+ * Prometheus exporter (the first, which also loads the scan program, and the steady state).
  *
  * Run: npx tsx bench/export.ts [MAPS=1000] [ENTRIES=10000]
  * Target: a scrape in under one second.
@@ -34,7 +34,7 @@ try {
   }
   const steady = Math.min(...times.slice(1));
   console.log(`${MAPS} maps x ${ENTRIES} entries: ${samples} bpf_map_entries samples per scrape`);
-  console.log(`first scrape ${times[0].toFixed(0)} ms (loads a counting program per map), steady ${steady.toFixed(0)} ms (best of ${times.length - 1})`);
+  console.log(`first scrape ${times[0].toFixed(0)} ms (loads the scan program), steady ${steady.toFixed(0)} ms (best of ${times.length - 1})`);
   console.log(`target < 1000 ms: first ${times[0] < 1000 ? 'ok' : 'MISSED'}, steady ${steady < 1000 ? 'ok' : 'MISSED'}`);
 } finally {
   for (const m of maps) m.close();

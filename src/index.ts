@@ -42,7 +42,7 @@ export type { BtfObjectInfo, BtfLoadOptions } from './prog/btf-object.js';
 export { countMap, methodsFor, autoMethod } from './count/count.js';
 export type { CountMethod, CountOptions, CountResult } from './count/count.js';
 export { HostMaps, summarize, summarise } from './host/host-maps.js';
-export type { MapSummary } from './host/host-maps.js';
+export type { MapSummary, HostMapsOptions, ScanOptions, ScanSource } from './host/host-maps.js';
 export { mapIds } from './map/info.js';
 export { loadCollection, Collection, encodeConstant } from './collection/collection.js';
 export type { CollectionOptions, ConstantValue } from './collection/collection.js';

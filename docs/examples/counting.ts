@@ -25,7 +25,7 @@ export function methods(): string[] {
 /** Every map of the host. */
 export function hostMaps(): void {
   // #region host-maps
-  using host = new HostMaps(); // keep it to scan again: maps and counting programs stay open
+  using host = new HostMaps(); // keep it to scan again: it holds the scan program, never a map
   for (const s of host.scan()) console.log(s.id, s.name, s.entries ?? s.error, s.fillRatio);
   // #endregion
 }

@@ -109,7 +109,8 @@ test('tsbpf maps --watch redraws the table with the maps filling fastest on top'
 
 test('tsbpf maps --watch keeps one abort listener however many refreshes it draws', async (t) => {
   if (!kernelTest(t)) return;
-  const { getEventListeners } = await import('node:events');
+  const { EventEmitter } = await import('node:events');
+  const getEventListeners = EventEmitter.getEventListeners.bind(EventEmitter);
   const { watchMaps } = await import('./maps.js');
   const ac = new AbortController();
   const warnings: string[] = [];
