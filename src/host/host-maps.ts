@@ -15,7 +15,8 @@
  * opening every map by id, counting it and closing it.
  */
 import { BpfMap } from '../map/map.js';
-import { mapIds, readFdInfo } from '../map/info.js';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { mapIds } from '../map/info.js';
 import { MapType, isArrayType, mapTypeShortName } from '../types.js';
 import { RingBufReader } from '../ringbuf/index.js';
 import { countMap, type CountMethod } from '../count/count.js';
@@ -211,6 +212,39 @@ function openById(rec: MapRecord): BpfMap | undefined {
   }
 }
 
+const fdinfoBuf = Buffer.alloc(1024);
+const MEMLOCK = Buffer.from('\nmemlock:');
+
+/**
+ * `memlock` of an open map fd from /proc/self/fdinfo, read into one reused buffer (this runs for
+ * every map of every scan); 0 when unreadable.
+ */
+function readMemlock(fd: number): number {
+  let f: number;
+  try {
+    f = openSync(`/proc/self/fdinfo/${fd}`, 'r');
+  } catch {
+    return 0;
+  }
+  try {
+    const n = readSync(f, fdinfoBuf, 0, fdinfoBuf.length, 0);
+    const at = fdinfoBuf.subarray(0, n).indexOf(MEMLOCK);
+    if (at < 0) return 0;
+    let v = 0;
+    for (let i = at + MEMLOCK.length; i < n; i++) {
+      const c = fdinfoBuf[i];
+      if (c === 0x20 || c === 0x09) continue;
+      if (c < 0x30 || c > 0x39) break;
+      v = v * 10 + (c - 0x30);
+    }
+    return v;
+  } catch {
+    return 0;
+  } finally {
+    closeSync(f);
+  }
+}
+
 /** Reads `memlock` of map `id` through a short-lived fd; null when the map is gone, 0 when unreadable. */
 function memlockById(id: number): number | null {
   const a = native();
@@ -218,7 +252,7 @@ function memlockById(id: number): number | null {
   if (fd === -Errno.ENOENT) return null;
   if (fd < 0) return 0;
   try {
-    return readFdInfo(fd).memlock;
+    return readMemlock(fd);
   } finally {
     a.close(fd);
   }
@@ -285,7 +319,7 @@ function summarizeRecord(rec: MapRecord, method: CountMethod, memlock: boolean):
   }
   if (!m) return undefined;
   try {
-    if (memlock) s.memlock = readFdInfo(m.fd).memlock;
+    if (memlock) s.memlock = readMemlock(m.fd);
     if (rec.type === MapType.RingBuf) {
       const q = ringbufSummary(m);
       if ('error' in q) s.error = q.error;
