@@ -6,7 +6,9 @@
  * - `load` (default 20,000 cycles): create a hash map, load a program that uses it (the kfunc
  *   counter, built with src/asm), test-run it, close both.
  * - `watch` (default 10,000 refreshes): `tsbpf maps --watch` refreshing every millisecond into a
- *   sink that drops the frames (one host scan and one formatted table per refresh).
+ *   sink that drops the frames (one host scan and one formatted table per refresh). With
+ *   OWN=N (environment) it makes N maps (hash, array, LPM trie, ring buffer in turn, filling as it
+ *   goes) and watches only those, so a busy host does not set the pace.
  * With --expose-gc a full GC runs before each sample, so the heap column is what stays live.
  */
 import { readdirSync } from 'node:fs';
@@ -39,14 +41,30 @@ if (mode === 'load') {
     if (i % STEP === 0) sample(i);
   }
 } else if (mode === 'watch') {
+  const own = Number(process.env.OWN ?? 0);
+  const maps: BpfMap[] = [];
+  const types = [MapType.Hash, MapType.Array, MapType.LpmTrie, MapType.RingBuf];
+  for (let i = 0; i < own; i++) {
+    const type = types[i % types.length];
+    const ring = type === MapType.RingBuf;
+    maps.push(BpfMap.create({ name: `rss_watch_${i}`, type, keySize: ring ? 0 : type === MapType.LpmTrie ? 8 : 4, valueSize: ring ? 0 : 8, maxEntries: ring ? 4096 : 1024, flags: type === MapType.LpmTrie ? 1 : 0 }));
+  }
+  const ids = new Set(maps.map((m) => m.info().id));
   const ac = new AbortController();
   let frames = 0;
-  await watchMaps(0.001, {}, ac.signal, {
-    write: () => {
-      if (++frames % STEP === 0) sample(frames);
-      if (frames === CYCLES) ac.abort();
-    },
-  });
+  const key = Buffer.alloc(4);
+  try {
+    await watchMaps(0.001, own ? { where: (m) => ids.has(m.id) } : {}, ac.signal, {
+      write: () => {
+        key.writeUInt32LE(frames % 1024);
+        maps[0]?.update(key, Buffer.alloc(8)); // the hash map fills, so rates move
+        if (++frames % STEP === 0) sample(frames);
+        if (frames === CYCLES) ac.abort();
+      },
+    });
+  } finally {
+    for (const m of maps) m.close();
+  }
 } else {
   throw new Error(`rss-cycles: unknown mode ${JSON.stringify(mode)} (load, watch)`);
 }

@@ -1,7 +1,7 @@
 /**
  * `tsbpf maps`: every BPF map on the host with its element count, as a table, JSON, or a live view.
  */
-import { HostMaps, type MapSummary } from '../host/host-maps.js';
+import { HostMaps, type MapSummary, type ScanOptions } from '../host/host-maps.js';
 import type { CountMethod } from '../count/count.js';
 import { formatTable } from './table.js';
 
@@ -10,6 +10,8 @@ export interface MapsOptions {
   json?: boolean;
   sort?: string;
   method?: CountMethod;
+  /** Only the maps this keeps (see {@link ScanOptions.where}); default every map. */
+  where?: ScanOptions['where'];
 }
 
 const SORT_KEYS: Record<string, (m: MapSummary) => number | string> = {
@@ -66,7 +68,7 @@ export function formatMaps(rows: MapSummary[], rates?: Map<number, number>): str
 /** Runs `tsbpf maps` once and returns its output. */
 export function runMaps(opts: MapsOptions): string {
   using host = new HostMaps();
-  const rows = sortSummaries(host.scan({ method: opts.method }), opts.sort ?? 'id');
+  const rows = sortSummaries(host.scan({ method: opts.method, where: opts.where }), opts.sort ?? 'id');
   if (opts.json) return JSON.stringify(rows, null, 2);
   return rows.length ? formatMaps(rows) : 'no BPF maps on this host';
 }
@@ -87,7 +89,7 @@ export async function watchMaps(seconds: number, opts: MapsOptions, signal?: Abo
   let last = new Map<number, { entries: number; at: number }>();
   while (!signal?.aborted) {
     const now = Date.now();
-    const rows = host.scan({ method: opts.method });
+    const rows = host.scan({ method: opts.method, where: opts.where });
     const rates = new Map<number, number>();
     const next = new Map<number, { entries: number; at: number }>();
     for (const r of rows) {
