@@ -7,7 +7,8 @@ import { kernelTest } from '../testutils/kernel.js';
 
 const cli = new URL('./main.ts', import.meta.url).pathname;
 const worker = new URL('../testutils/pin-worker.ts', import.meta.url).pathname;
-const run = (...args: string[]) => execFileSync(process.execPath, ['--import', 'tsx', cli, ...args], { encoding: 'utf8' });
+// maps --json of a busy host is megabytes: a large maxBuffer.
+const run = (...args: string[]) => execFileSync(process.execPath, ['--import', 'tsx', cli, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
 
 test('a map made and pinned by another process is counted by tsbpf count and tsbpf maps', async (t) => {
   if (!kernelTest(t)) return;

@@ -51,7 +51,7 @@ test('the exporter answers a scrape a Prometheus parser reads, with the figures 
 
   // The same figures as `tsbpf maps --json`, run as a separate process.
   const cli = new URL('../cli/main.ts', import.meta.url).pathname;
-  const json = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', cli, 'maps', '--json'], { encoding: 'utf8' })) as Array<{ id: number; entries: number; maxEntries: number }>;
+  const json = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', cli, 'maps', '--json'], { encoding: 'utf8', maxBuffer: 1 << 28 })) as Array<{ id: number; entries: number; maxEntries: number }>;
   for (const id of [idA, idB]) {
     const row = json.find((r) => r.id === id)!;
     assert.equal(row.entries, value('bpf_map_entries', id));
