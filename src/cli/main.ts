@@ -10,6 +10,7 @@ import type { CountMethod } from '../count/count.js';
 import { startExporter } from '../export/server.js';
 import { genUsage, runGen } from './gen.js';
 import { runProg } from './prog.js';
+import { runCheck } from './check.js';
 
 const usage = `usage: tsbpf <command> [options]
 
@@ -19,8 +20,11 @@ commands:
                                          every BPF map on the host with its element count
   count <id|pinned path|name> [--method M] [--json]
                                          the element count of one map
-  prog run <obj.o> <program> [--data-in FILE] [--ctx-in FILE] [--repeat N] [--json]
-                                         load an object and test-run one program (BPF_PROG_TEST_RUN)
+  prog run <obj.o> <program> [--data-in FILE] [--ctx-in FILE] [--repeat N] [--log] [--json]
+                                         load an object and test-run one program (BPF_PROG_TEST_RUN);
+                                         --log prints the verifier log (annotated with the C source)
+  check <obj.o>... [--json]              load every program without attaching it: ok, or where and
+                                         why the verifier refused it, with a hint; exit 1 on failure
   export [--listen HOST:PORT]            Prometheus metrics of every map (default 127.0.0.1:9435)
 ${genUsage.trimEnd()}
   help                                   this text
@@ -83,13 +87,19 @@ async function main(argv: string[]): Promise<number> {
       const { values, positionals } = parseArgs({
         args,
         allowPositionals: true,
-        options: { 'data-in': { type: 'string' }, 'ctx-in': { type: 'string' }, repeat: { type: 'string' }, json: { type: 'boolean' } },
+        options: { 'data-in': { type: 'string' }, 'ctx-in': { type: 'string' }, repeat: { type: 'string' }, json: { type: 'boolean' }, log: { type: 'boolean' } },
       });
       if (positionals.length !== 2) throw new Error('prog run: give an object file and a program name');
       const repeat = values.repeat === undefined ? undefined : Number(values.repeat);
       if (repeat !== undefined && !(Number.isInteger(repeat) && repeat > 0)) throw new Error('prog run: --repeat wants a positive integer');
-      console.log(runProg(positionals[0], positionals[1], { dataIn: values['data-in'], ctxIn: values['ctx-in'], repeat, json: values.json }));
+      console.log(runProg(positionals[0], positionals[1], { dataIn: values['data-in'], ctxIn: values['ctx-in'], repeat, json: values.json, log: values.log }));
       return 0;
+    }
+    case 'check': {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean' } } });
+      const r = runCheck(positionals, { json: values.json });
+      console.log(r.text);
+      return r.code;
     }
     case 'export': {
       const { values } = parseArgs({ args: rest, options: { listen: { type: 'string' } } });

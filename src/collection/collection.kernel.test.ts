@@ -53,7 +53,7 @@ test('seed: the two broken variants are refused with the verifier line', (t) => 
     (e: unknown) =>
       e instanceof VerifierError &&
       e.programName === 'refresh_count' &&
-      /^program refresh_count: load program: EACCES: .*R3 type=map_value expected=fp \(\d+ line\(s\) omitted\)$/.test(e.message),
+      /^program refresh_count: load program: EACCES: count_bad_ctx\.bpf\.c:\d+: R3 type=map_value expected=fp \(\d+ line\(s\) omitted\)$/.test(e.summary),
   );
   assert.throws(
     () => loadCollection(compileObject('count_bad_ret')),

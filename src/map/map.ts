@@ -75,6 +75,14 @@ const F_LOCK = 4;
 
 const VALUE_ONLY_TYPES = new Set<number>([MapType.Queue, MapType.Stack, MapType.BloomFilter]);
 
+/**
+ * For a size mismatch with a C type's codec (`struct x`, `union y`: what `tsbpf gen` writes), the
+ * likely cause: bindings generated from an older build of the object.
+ */
+function staleHint(codec: { name?: string }): string {
+  return /^(struct|union|enum) /.test(codec.name ?? '') ? ': the bindings describe another build of the object (stale `tsbpf gen` output): rerun `tsbpf gen` on the .bpf.c and rebuild' : '';
+}
+
 /** What a map's key walker adds to {@link KeyWalker}: the current key's value. */
 export interface WalkState {
   /** The value bytes read by the last successful `lookupCurrent()`. */
@@ -163,10 +171,10 @@ export class BpfMap<K = Buffer, V = Buffer> implements Disposable {
     this.keyCodec = codecs.key ?? (bytes(info.keySize) as unknown as Codec<K>);
     this.valueCodec = codecs.value ?? ((perCpuType ? perCpu(bytes(info.valueSize)) : bytes(info.valueSize)) as unknown as Codec<V>);
     if (this.keyCodec.size !== info.keySize) {
-      throw new TypeError(`${this.#label}: key codec ${this.keyCodec.name ?? ''} is ${this.keyCodec.size} bytes, the map's key is ${info.keySize}`);
+      throw new TypeError(`${this.#label}: key codec ${this.keyCodec.name ?? ''} is ${this.keyCodec.size} bytes, the map's key is ${info.keySize}${staleHint(this.keyCodec)}`);
     }
     if (this.valueCodec.size !== valueBytes) {
-      const hint = perCpuType && !isPerCpuCodec(this.valueCodec as Codec<unknown>) ? ' (per-CPU map: wrap the codec with perCpu())' : '';
+      const hint = perCpuType && !isPerCpuCodec(this.valueCodec as Codec<unknown>) ? ' (per-CPU map: wrap the codec with perCpu())' : staleHint(this.valueCodec);
       throw new TypeError(`${this.#label}: value codec ${this.valueCodec.name ?? ''} is ${this.valueCodec.size} bytes, the map's value is ${valueBytes}${hint}`);
     }
     const a = native();

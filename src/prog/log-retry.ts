@@ -4,7 +4,7 @@
  */
 import { native } from '../sys/native.js';
 import { Errno, errnoOf } from '../sys/errno.js';
-import { splitLog } from './verifier-error.js';
+import { splitLog } from './verifier-log.js';
 
 /** Default first log buffer: 64 KiB. */
 export const DEFAULT_LOG_SIZE = 64 * 1024;
@@ -17,7 +17,10 @@ const EAGAIN_RETRIES = 5;
 
 /** Options of the log retry loop. */
 export interface LogOptions {
-  /** 0: no log unless the load fails (then level 1); 1 or 2 (and flag bits like 4, stats): always. */
+  /**
+   * 0: no log unless the load fails (then level 1); 1 or 2 (and flag bits like 4, stats): always.
+   * 4 alone (statistics only) is cheap on success; a failure is retried at 5 for the trace.
+   */
   logLevel?: number;
   /** First log buffer size in bytes (default 64 KiB). */
   logSize?: number;
@@ -78,8 +81,15 @@ export function loadWithLog(cmd: number, encode: EncodeAttempt, opts: LogOptions
     if ('fd' in r) return { ok: true, fd: r.fd, log: [] };
     firstErrno = r.errno;
     firstCause = r.cause;
+  } else if ((userLevel & 3) === 0) {
+    // Statistics only (BPF_LOG_STATS): cheap on success; a failure is retried with a trace.
+    const buf = new Uint8Array(Math.min(Math.max(opts.logSize ?? DEFAULT_LOG_SIZE, MIN_LOG_SIZE), max));
+    const r = attempt(cmd, encode, userLevel, buf);
+    if ('fd' in r) return { ok: true, fd: r.fd, log: splitLog(buf) };
+    firstErrno = r.errno;
+    firstCause = r.cause;
   }
-  const level = Math.max(userLevel, 1);
+  const level = (userLevel & 3) === 0 ? userLevel | 1 : userLevel;
   let size = Math.min(Math.max(opts.logSize ?? DEFAULT_LOG_SIZE, MIN_LOG_SIZE), max);
   for (;;) {
     const buf = new Uint8Array(size);

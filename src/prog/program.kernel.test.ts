@@ -94,7 +94,8 @@ test('verifier errors: callback context on a map value, callback returning a cou
       assert.ok(e instanceof VerifierError);
       assert.equal(e.programName, 'refresh_count');
       assert.equal(e.code, 'EACCES');
-      assert.match(e.message, /^program refresh_count: load program: EACCES: \d+: \(85\) call bpf_for_each_map_elem#164: R3 type=map_value expected=fp \(\d+ line\(s\) omitted\)$/);
+      assert.match(e.summary, /^program refresh_count: load program: EACCES: \d+: \(85\) call bpf_for_each_map_elem#164: R3 type=map_value expected=fp \(\d+ line\(s\) omitted\)$/);
+      assert.equal(e.hint?.id, 'callback-context');
       assert.ok(e.log.some((l) => l.startsWith('processed ')));
       assert.match(e.format({ tail: 3 }), /R3 type=map_value expected=fp/);
       return true;
@@ -108,7 +109,7 @@ test('verifier errors: callback context on a map value, callback returning a cou
   // A bad memory access: the instruction and the register complaint.
   assert.throws(
     () => Program.load({ name: 'bad_read', type: ProgramType.SocketFilter, license: 'GPL', instructions: new Assembler().ldxdw(R0, R2, 0).exit().build() }),
-    /program bad_read: load program: EACCES: 0: \(79\) r0 = \*\(u64 \*\)\(r2 \+0\): R2 !read_ok \(\d+ line\(s\) omitted\)$/,
+    /program bad_read: load program: EACCES: 0: \(79\) r0 = \*\(u64 \*\)\(r2 \+0\): R2 !read_ok \(\d+ line\(s\) omitted\)\n  hint: R2 is read before it is set/,
   );
 });
 
@@ -121,7 +122,7 @@ test('verifier log on success with logLevel, grown from a tiny buffer', (t) => {
   // A failing load whose log cannot fit the largest buffer still reports the real errno.
   assert.throws(
     () => Program.load({ name: 'tiny', type: ProgramType.SocketFilter, license: 'GPL', instructions: forEachCounter({ badRet: true }) }, { maps: { counted: m }, logSize: 128, maxLogSize: 256 }),
-    (e: unknown) => e instanceof VerifierError && e.truncated && e.code === 'EINVAL' && /\(log truncated\)$/.test(e.message),
+    (e: unknown) => e instanceof VerifierError && e.truncated && e.code === 'EINVAL' && /\(log truncated\)$/.test(e.summary),
   );
 });
 

@@ -399,7 +399,7 @@ export class Program implements Disposable {
         },
         opts,
       );
-      if (!out.ok) throw new VerifierError(name, out.errno, out.log, out.truncated, { cause: out.cause });
+      if (!out.ok) throw new VerifierError(name, out.errno, out.log, out.truncated, { cause: out.cause, context: { programType: spec.type, license: spec.license, instructions: insns } });
       return new Program(Fd.own(out.fd), name, spec.type, expected, out.log, isSpec ? spec.sectionName : undefined);
     } finally {
       // The program holds its own reference to the BTF.

@@ -29,9 +29,13 @@ const badRetLog = [
 test('register complaint: the failing instruction and the R line, trailer dropped', () => {
   const e = new VerifierError('refresh_count', Errno.EACCES, badCtxLog);
   assert.equal(
-    e.message,
+    e.summary,
     'program refresh_count: load program: EACCES: 8: (85) call bpf_for_each_map_elem#164: R3 type=map_value expected=fp (7 line(s) omitted)',
   );
+  // No line info in a hand-assembled program's log: no source line, but the catalog's hint.
+  assert.equal(e.location, undefined);
+  assert.equal(e.hint?.id, 'callback-context');
+  assert.equal(e.message, `${e.summary}\n  hint: ${e.hint?.text}`);
   assert.ok(e instanceof SyscallError);
   assert.equal(e.name, 'VerifierError');
   assert.equal(e.code, 'EACCES');
@@ -43,12 +47,13 @@ test('register complaint: the failing instruction and the R line, trailer droppe
 
 test('callback return: the exit instruction before it explains where', () => {
   const e = new VerifierError('refresh_count', Errno.EINVAL, badRetLog);
-  assert.match(e.message, /^program refresh_count: load program: EINVAL: 15: \(95\) exit: At callback return the register R0 has smin=2 smax=2 should have been in \[0, 1\] \(4 line\(s\) omitted\)$/);
+  assert.match(e.summary, /^program refresh_count: load program: EINVAL: 15: \(95\) exit: At callback return the register R0 has smin=2 smax=2 should have been in \[0, 1\] \(4 line\(s\) omitted\)$/);
+  assert.equal(e.hint?.id, 'callback-return');
 });
 
 test('a line after a non-instruction line stands alone', () => {
   const log = ['func#0 @0', 'missing btf func_info', 'verification time 5 usec', 'stack depth 8', 'processed 0 insns (limit 1000000)'];
-  assert.deepEqual(summarizeLog(log), { lines: ['missing btf func_info'], omitted: 4 });
+  assert.deepEqual(summarizeLog(log), { lines: ['missing btf func_info'], omitted: 4, instruction: undefined, reason: 'missing btf func_info' });
   const e = new VerifierError('p', Errno.EINVAL, log);
   assert.equal(e.message, 'program p: load program: EINVAL: missing btf func_info (4 line(s) omitted)');
 });
@@ -79,23 +84,25 @@ test('empty logs get errno hints; truncated logs say so', () => {
   assert.match(new VerifierError('p', Errno.EFAULT, []).message, /EFAULT: .*verifier bug.*dmesg/);
   assert.match(new VerifierError('p', Errno.EFAULT, ['0: (95) exit', 'verifier internal error']).message, /verifier internal error .*verifier bug/);
   assert.match(new VerifierError('p', Errno.EINVAL, ['only trailer'].slice(1)).message, /EINVAL: invalid argument/);
-  assert.match(new VerifierError('p', Errno.EACCES, badCtxLog, true).message, /\(7 line\(s\) omitted\) \(log truncated\)$/);
+  assert.match(new VerifierError('p', Errno.EACCES, badCtxLog, true).summary, /\(7 line\(s\) omitted\) \(log truncated\)$/);
   // A log made only of the statistics trailer has no verdict line.
   assert.match(new VerifierError('p', Errno.EPERM, ['processed 1 insns (limit 1000000)']).message, /EPERM: .*MEMLOCK.* \(1 line\(s\) omitted\)$/);
 });
 
 test('format: whole log, head, tail, head and tail', () => {
   const e = new VerifierError('p', Errno.EACCES, badCtxLog);
+  const m = e.message.split('\n').length; // the summary and the hint
+  assert.equal(m, 2);
   const all = e.format().split('\n');
-  assert.equal(all[0], e.message);
-  assert.equal(all[1], 'verifier log:');
-  assert.equal(all.length, 2 + badCtxLog.length);
+  assert.equal(all.slice(0, m).join('\n'), e.message);
+  assert.equal(all[m], 'verifier log:');
+  assert.equal(all.length, m + 1 + badCtxLog.length);
   const tail = e.format({ tail: 2 }).split('\n');
-  assert.deepEqual(tail.slice(2), ['\t... (7 line(s) omitted) ...', `\t${badCtxLog[7]}`, `\t${badCtxLog[8]}`]);
+  assert.deepEqual(tail.slice(m + 1), ['\t... (7 line(s) omitted) ...', `\t${badCtxLog[7]}`, `\t${badCtxLog[8]}`]);
   const head = e.format({ head: 1 }).split('\n');
-  assert.deepEqual(head.slice(2), [`\t${badCtxLog[0]}`, '\t... (8 line(s) omitted) ...']);
+  assert.deepEqual(head.slice(m + 1), [`\t${badCtxLog[0]}`, '\t... (8 line(s) omitted) ...']);
   const both = e.format({ head: 5, tail: 5 }).split('\n');
-  assert.equal(both.length, 2 + badCtxLog.length); // overlap: nothing omitted, nothing repeated
+  assert.equal(both.length, m + 1 + badCtxLog.length); // overlap: nothing omitted, nothing repeated
   assert.ok(!both.some((l) => l.includes('omitted) ...')));
   assert.throws(() => e.format({ tail: -1 }), RangeError);
   assert.equal(formatWithLog('m', []), 'm');

@@ -1,67 +1,20 @@
 /**
  * VerifierError: the kernel refused to load a program (or BTF), with the verifier's log.
  *
- * The message is a one-line summary built from the log: the line that says what is wrong, the
- * instruction or register-state line before it when that explains it, and how many lines were
- * left out. The whole log stays in {@link VerifierError.log}; {@link VerifierError.format} prints
- * it (or its head and tail) for humans.
+ * The message's first line is a summary built from the log: the source file and line of the
+ * failing instruction (from the verifier's line annotations), the line that says what is wrong,
+ * the instruction or register-state line before it when that explains it, and how many lines were
+ * left out. Then the source line itself, and a hint from the catalog in `verifier-hints.ts`. The
+ * whole log stays in {@link VerifierError.log}; {@link VerifierError.format} prints it (or its
+ * head and tail) for humans, with the failing source line marked.
  */
 import { SyscallError } from '../sys/errors.js';
 import { Errno } from '../sys/errno.js';
+import { findSourceLocation, sourceAtSlot, sourceLineIndex, summarizeLog, type SourceLocation } from './verifier-log.js';
+import { hintFor, type VerifierContext, type VerifierHint } from './verifier-hints.js';
 
-/** Longest context line kept in a summary; register-state dumps can run to kilobytes. */
-const MAX_CONTEXT_LINE = 240;
-
-/** Statistics the verifier prints after its verdict; never the cause of a failure. */
-const TRAILER = [/^processed \d+ insns/, /^verification time \d+/, /^stack depth \d+/];
-
-/** An instruction line of the log: `8: (85) call bpf_for_each_map_elem#164`. */
-const INSN_LINE = /^\d+: \([0-9a-f]{2}\)/;
-/** A complaint about a register: `R3 type=map_value expected=fp`, `R0 invalid mem access 'scalar'`. */
-const REGISTER_LINE = /^R\d+[ _]/;
-
-/** Splits a raw verifier log buffer (NUL-terminated text) into lines without trailing blank lines. */
-export function splitLog(raw: Uint8Array | string): string[] {
-  let text: string;
-  if (typeof raw === 'string') {
-    text = raw;
-  } else {
-    const end = raw.indexOf(0);
-    text = Buffer.from(raw.buffer, raw.byteOffset, end < 0 ? raw.length : end).toString('utf8');
-  }
-  const lines = text.split('\n').map((l) => l.replace(/\s+$/, ''));
-  while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-  return lines;
-}
-
-/** The lines of a log that a summary shows, and how many it leaves out. */
-export interface LogSummary {
-  /** The chosen lines in log order: an optional context line, then the line naming the problem. */
-  readonly lines: readonly string[];
-  /** How many non-blank log lines the summary leaves out. */
-  readonly omitted: number;
-}
-
-/**
- * Picks the lines of a verifier log that explain a failure: the last line that is not a
- * statistics trailer (`processed N insns ...`), plus the line before it when that is the
- * failing instruction (`8: (85) call ...`) or, for a register complaint (`R3 ...`), any
- * line that sets the scene.
- */
-export function summarizeLog(log: readonly string[]): LogSummary {
-  const nonBlank = log.filter((l) => l.trim() !== '');
-  let end = nonBlank.length;
-  while (end > 0 && TRAILER.some((re) => re.test(nonBlank[end - 1].trim()))) end--;
-  if (end === 0) return { lines: [], omitted: nonBlank.length };
-  const last = nonBlank[end - 1].trim();
-  const lines = [last];
-  if (end >= 2) {
-    const prev = nonBlank[end - 2].trim();
-    const explains = INSN_LINE.test(prev) || (REGISTER_LINE.test(last) && !TRAILER.some((re) => re.test(prev)));
-    if (explains) lines.unshift(prev.length > MAX_CONTEXT_LINE ? `${prev.slice(0, MAX_CONTEXT_LINE - 3)}...` : prev);
-  }
-  return { lines, omitted: nonBlank.length - lines.length };
-}
+export { splitLog, summarizeLog, findSourceLocation, type LogSummary, type SourceLocation } from './verifier-log.js';
+export type { VerifierContext, VerifierHint } from './verifier-hints.js';
 
 /** What to say when the kernel gave no log, by errno. */
 function emptyLogHint(errno: number): string {
@@ -83,14 +36,50 @@ function emptyLogHint(errno: number): string {
   }
 }
 
-/** Builds the summary that follows `ERRNO: ` in a load error's message. */
+/** What a load error's message is built from. */
+export interface LogDetail {
+  /** The text that follows `ERRNO: ` on the message's first line. */
+  readonly summary: string;
+  /** The source location of the failure, when the log has line annotations. */
+  readonly location?: SourceLocation;
+  /** The catalog's hint, when an entry recognises the failure. */
+  readonly hint?: VerifierHint;
+}
+
+/** Reads a load error's log: the summary line, the source location and a hint. */
+export function readLog(errno: number, log: readonly string[], truncated: boolean, ctx?: VerifierContext): LogDetail {
+  const sum = summarizeLog(log);
+  // The verifier's own annotation, else the line info of the failing instruction (or of the
+  // program's entry, for refusals found before the walk, such as the combined stack size).
+  let location = findSourceLocation(log);
+  if (!location && ctx?.instructions && sum.lines.length > 0) {
+    const slot = sum.instruction !== undefined ? Number(/^\d+/.exec(sum.instruction)?.[0]) : 0;
+    location = sourceAtSlot(ctx.instructions, slot);
+  }
+  let lines = sum.lines;
+  // With a source line to show, the instruction that carried it adds nothing to the first line.
+  if (location?.line !== undefined && sum.instruction !== undefined && lines.length > 1 && lines[0] === sum.instruction) lines = lines.slice(1);
+  let summary = lines.length === 0 ? emptyLogHint(errno) : lines.join(': ');
+  if (location?.file !== undefined && location.line !== undefined && lines.length > 0) summary = `${location.file}:${location.line}: ${summary}`;
+  if (lines.length > 0 && errno === Errno.EFAULT) summary += ' (possibly a verifier bug: check dmesg)';
+  const omitted = sum.omitted + (sum.lines.length - lines.length);
+  if (omitted > 0) summary += ` (${omitted} line(s) omitted)`;
+  if (truncated) summary += ' (log truncated)';
+  const hint = hintFor(log, sum.reason, sum.instruction, ctx);
+  return { summary, location, hint };
+}
+
+/** Builds the summary that follows `ERRNO: ` in a load error's message (its first line). */
 export function logDetail(errno: number, log: readonly string[], truncated: boolean): string {
-  const { lines, omitted } = summarizeLog(log);
-  let detail = lines.length === 0 ? emptyLogHint(errno) : lines.join(': ');
-  if (lines.length > 0 && errno === Errno.EFAULT) detail += ' (possibly a verifier bug: check dmesg)';
-  if (omitted > 0) detail += ` (${omitted} line(s) omitted)`;
-  if (truncated) detail += ' (log truncated)';
-  return detail;
+  return readLog(errno, log, truncated).summary;
+}
+
+/** The lines after the first of a load error's message: the quoted source line and the hint. */
+function detailLines(d: LogDetail): string {
+  let out = '';
+  if (d.location) out += `\n    ${d.location.line !== undefined ? `${d.location.line} | ` : '| '}${d.location.source}`;
+  if (d.hint) out += `\n  hint: ${d.hint.text}`;
+  return out;
 }
 
 /** Options of {@link VerifierError.format}. */
@@ -101,8 +90,11 @@ export interface FormatLogOptions {
   tail?: number;
 }
 
-/** Formats an error message followed by its log (or the log's head and tail), one line each. */
-export function formatWithLog(message: string, log: readonly string[], opts: FormatLogOptions = {}): string {
+/**
+ * Formats an error message followed by its log (or the log's head and tail), one line each; the
+ * log line at index `mark` (the failing source line) is marked with `>`.
+ */
+export function formatWithLog(message: string, log: readonly string[], opts: FormatLogOptions = {}, mark = -1): string {
   const { head, tail } = opts;
   for (const [k, v] of Object.entries({ head, tail })) {
     if (v !== undefined && (!Number.isInteger(v) || v < 0)) throw new RangeError(`format: ${k} must be a non-negative integer, got ${String(v)}`);
@@ -111,24 +103,27 @@ export function formatWithLog(message: string, log: readonly string[], opts: For
   if (log.length === 0) return out.join('\n');
   out.push('verifier log:');
   if (head === undefined && tail === undefined) {
-    for (const l of log) out.push(`\t${l}`);
+    log.forEach((l, i) => out.push(`${i === mark ? '>' : ''}\t${l}`));
     return out.join('\n');
   }
   const h = Math.min(head ?? 0, log.length);
   const t = Math.min(tail ?? 0, log.length - h);
-  for (let i = 0; i < h; i++) out.push(`\t${log[i]}`);
+  for (let i = 0; i < h; i++) out.push(`${i === mark ? '>' : ''}\t${log[i]}`);
   const skipped = log.length - h - t;
   if (skipped > 0) out.push(`\t... (${skipped} line(s) omitted) ...`);
-  for (let i = log.length - t; i < log.length; i++) out.push(`\t${log[i]}`);
+  for (let i = log.length - t; i < log.length; i++) out.push(`${i === mark ? '>' : ''}\t${log[i]}`);
   return out.join('\n');
 }
 
 /**
  * The kernel verifier rejected a program (BPF_PROG_LOAD failed).
  *
- * `message` is a summary: `program NAME: load program: EACCES: <failing instruction>: <what is
- * wrong> (N line(s) omitted)`, the statistics trailer (`processed N insns ...`) left out. The
- * full log is in {@link VerifierError.log}. Without a log the message says what the errno usually
+ * `message` starts with a one-line summary: `program NAME: load program: EACCES: file.bpf.c:29:
+ * <what is wrong> (N line(s) omitted)` (the failing instruction instead of `file:line` when the
+ * program has no line info), the statistics trailer (`processed N insns ...`) left out. Then, when
+ * known, the source line (`    29 | bpf_for_each_map_elem(...);`) and a hint (`  hint: ...`),
+ * also in {@link VerifierError.location} and {@link VerifierError.hint}. The full log is in
+ * {@link VerifierError.log}. Without a log the message says what the errno usually
  * means (EPERM: MEMLOCK or capabilities; EFAULT: a verifier bug).
  *
  * @example
@@ -139,6 +134,10 @@ export function formatWithLog(message: string, log: readonly string[], opts: For
 export class VerifierError extends SyscallError {
   /** The verifier log, one entry per line, without trailing blank lines. */
   readonly log: readonly string[];
+  /** The C source line of the failing instruction, when the program was loaded with line info. */
+  readonly location?: SourceLocation;
+  /** What to do about it, when the catalog (`verifier-hints.ts`) recognises the failure. */
+  readonly hint?: VerifierHint;
 
   constructor(
     /** The program's name. */
@@ -147,15 +146,25 @@ export class VerifierError extends SyscallError {
     log: readonly string[],
     /** The log did not fit the largest buffer tried, so its end (where the verdict is) may be lost. */
     readonly truncated = false,
-    options?: ErrorOptions,
+    options?: ErrorOptions & { context?: VerifierContext },
   ) {
-    super('bpf', 'BPF_PROG_LOAD', errno, `program ${programName}: load program`, logDetail(errno, log, truncated), options);
+    const d = readLog(errno, log, truncated, options?.context);
+    super('bpf', 'BPF_PROG_LOAD', errno, `program ${programName}: load program`, d.summary, options);
+    this.message += detailLines(d);
     this.log = log;
+    if (d.location) this.location = d.location;
+    if (d.hint) this.hint = d.hint;
   }
 
-  /** The message followed by the log, or its first `head` and last `tail` lines. */
+  /** The first line of the message: `program NAME: load program: ERRNO: file:line: reason (N line(s) omitted)`. */
+  get summary(): string {
+    const nl = this.message.indexOf('\n');
+    return nl < 0 ? this.message : this.message.slice(0, nl);
+  }
+
+  /** The message followed by the log, or its first `head` and last `tail` lines, with the failing source line marked `>`. */
   format(opts: FormatLogOptions = {}): string {
-    return formatWithLog(this.message, this.log, opts);
+    return formatWithLog(this.message, this.log, opts, this.location ? sourceLineIndex(this.log, this.location) : -1);
   }
 }
 VerifierError.prototype.name = 'VerifierError';

@@ -6,7 +6,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import type { TestContext } from 'node:test';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileBpf, findClang as findGenClang } from '../gen/clang.js';
 import { ClangNotFoundError, CompileError } from '../gen/errors.js';
@@ -35,7 +35,8 @@ function mtime(p: string): number {
 }
 
 /**
- * Compiles `testdata/<name>.bpf.c` and returns the path of `testdata/build/<name>.bpf.o`.
+ * Compiles `testdata/<name>.bpf.c` and returns the path of `testdata/build/<name>.bpf.o`
+ * (`name` may have a folder: `verifier/null_check`).
  *
  * Flags: those of `tsbpf gen` (`-O2 -g -target bpf -D__TARGET_ARCH_<arch> -I testdata`, ...).
  * @throws {ClangNotFoundError} when no clang is installed (Debian package: clang)
@@ -46,11 +47,12 @@ export function compileObject(name: string): string {
   const out = join(buildDir, `${name}.bpf.o`);
   if (!existsSync(src)) throw new Error(`compileObject: no fixture ${src}`);
   if (existsSync(out)) {
-    const headers = readdirSync(testdataDir).filter((f) => f.endsWith('.h')).map((f) => join(testdataDir, f));
+    const dirs = [...new Set([testdataDir, dirname(src)])];
+    const headers = dirs.flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.h')).map((f) => join(d, f)));
     const newest = Math.max(mtime(src), ...headers.map(mtime));
     if (mtime(out) >= newest) return out;
   }
-  mkdirSync(buildDir, { recursive: true });
+  mkdirSync(dirname(out), { recursive: true });
   const tmp = `${out}.${process.pid}.tmp`;
   try {
     // The same driver as `tsbpf gen`: -O2 -g -target bpf, the arch define, -I testdata.
