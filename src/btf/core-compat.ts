@@ -8,8 +8,11 @@
  */
 import { CoreRelocationError } from './errors.js';
 import { MAX_RESOLVE_DEPTH, skipQualifiers } from './layout.js';
+import { essentialName } from './name-index.js';
 import type { Spec } from './spec.js';
 import { isAnyEnum, type Type } from './types.js';
+
+export { essentialName };
 
 /** Recursion levels allowed for nested function prototypes and composites (libbpf: 32). */
 export const CORE_MAX_LEVEL = 32;
@@ -26,19 +29,6 @@ export class Budget {
       throw new CoreRelocationError('too-complex', this.insnByteOffset, 'btf: core: type comparison too complex (cyclic or hostile BTF?)');
     }
   }
-}
-
-/**
- * Returns `name` without its flavor suffix: `task_struct___v2` → `task_struct`. A flavor starts
- * at the last `___` that follows a non-underscore and is followed by one.
- */
-export function essentialName(name: string): string {
-  for (let i = name.length - 5; i >= 0; i--) {
-    if (name[i] !== '_' && name[i + 1] === '_' && name[i + 2] === '_' && name[i + 3] === '_' && name[i + 4] !== '_') {
-      return name.slice(0, i + 1);
-    }
-  }
-  return name;
 }
 
 /** Same kind, or both enums (enum and enum64 are interchangeable for CO-RE). */

@@ -83,25 +83,6 @@ interface RawResult {
 /** Thrown internally to request poisoning (libbpf's -EUCLEAN). */
 const POISON = Symbol('poison');
 
-const flavoredNames = new WeakMap<Spec, Map<string, string[]>>();
-
-/** Names in `spec` that carry a flavor, keyed by essential name (cached per spec). */
-function flavored(spec: Spec): Map<string, string[]> {
-  let m = flavoredNames.get(spec);
-  if (!m) {
-    m = new Map();
-    for (const name of spec.names()) {
-      const e = essentialName(name);
-      if (e === name) continue;
-      const list = m.get(e);
-      if (list) list.push(name);
-      else m.set(e, [name]);
-    }
-    flavoredNames.set(spec, m);
-  }
-  return m;
-}
-
 /** Target types whose essential name equals that of `local` and whose kind is compatible. */
 function findCandidates(local: Type, targets: readonly Spec[]): Candidate[] {
   const want = essentialName(local.name);
@@ -110,13 +91,10 @@ function findCandidates(local: Type, targets: readonly Spec[]): Candidate[] {
     // The first spec is searched whole; later ones (modules) only for their own types.
     const minId = index === 0 ? 0 : spec.firstTypeId;
     const out: Candidate[] = [];
-    const names = [want, ...(flavored(spec).get(want) ?? [])];
-    for (const name of names) {
-      for (const t of spec.typesByName(name)) {
-        if (t.id >= minId && coreKindCompat(t, local)) out.push({ spec, id: t.id, index });
-      }
+    for (const t of spec.typesByEssentialName(want)) {
+      if (t.id >= minId && coreKindCompat(t, local)) out.push({ spec, id: t.id, index });
     }
-    if (out.length > 0) return out.sort((a, b) => a.id - b.id);
+    if (out.length > 0) return out;
   }
   return [];
 }

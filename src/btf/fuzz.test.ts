@@ -6,7 +6,7 @@ import { BtfError, BtfParseError } from './errors.js';
 import { parseBtfExt } from './ext.js';
 import { alignof, sizeof, skipQualifiers } from './layout.js';
 import { marshalBtf } from './marshal.js';
-import { parseBtf } from './parse.js';
+import { parseBtf, parseBtfLazily } from './parse.js';
 import { allKindsSpec, readFixture } from './test-fixtures.js';
 
 const RUNS = 10_000;
@@ -71,6 +71,39 @@ test('mutated .BTF either parses or throws BtfParseError, quickly', () => {
   const ms = performance.now() - t0;
   assert.ok(ms < 15_000, `${RUNS} runs took ${ms} ms`);
   assert.ok(parsed > 0, 'some mutations must still parse');
+});
+
+test('mutated .BTF parsed lazily (as the kernel BTF is) gives only BtfErrors, on parse or on use', () => {
+  const seeds = [marshalBtf(allKindsSpec()), readFixture('core-kinds.btf')];
+  fc.assert(
+    fc.property(mutated(...seeds), (bytes) => {
+      let spec;
+      try {
+        spec = parseBtfLazily(bytes);
+      } catch (e) {
+        if (!(e instanceof BtfParseError)) throw e;
+        return;
+      }
+      for (const name of ['int', 'sample', 'core_kinds', '']) {
+        try {
+          spec.typesByName(name);
+          spec.typesByEssentialName(name);
+        } catch (e) {
+          if (!(e instanceof BtfError)) throw e;
+        }
+      }
+      for (let id = 0; id < spec.typeCount; id++) {
+        for (const walk of [() => spec.typeById(id), () => sizeof(spec, id), () => alignof(spec, id), () => formatCDecl(spec, id, 'x')]) {
+          try {
+            walk();
+          } catch (e) {
+            if (!(e instanceof BtfError)) throw e;
+          }
+        }
+      }
+    }),
+    { numRuns: RUNS / 2, seed: 0x1a2e },
+  );
 });
 
 test('mutated .BTF.ext either parses or throws BtfParseError, quickly', () => {

@@ -1,9 +1,11 @@
-import { extraSize, intEncoding, K, TYPE_HEADER } from './decode.js';
+import { extraSize, K, TYPE_HEADER } from './decode.js';
 import { BtfParseError } from './errors.js';
 import { readBtfHeader, viewOf } from './header.js';
+import type { NameIndexArrays } from './name-index.js';
 import { Spec } from './spec.js';
 import { StringTable } from './strings.js';
 import { KIND_BY_NUMBER } from './types.js';
+import { validateType } from './validate.js';
 
 /** Options of {@link parseBtf}. */
 export interface ParseBtfOptions {
@@ -27,9 +29,28 @@ export interface ParseBtfOptions {
  * const spec = parseBtf(readFileSync('/sys/kernel/btf/vmlinux'));
  */
 export function parseBtf(bytes: Uint8Array, opts: ParseBtfOptions = {}): Spec {
+  return parse(bytes, opts.base, false);
+}
+
+/**
+ * Like {@link parseBtf}, but checks only the header, the string table and each record's kind and
+ * length up front; each type's names and references are checked when it is first decoded (and
+ * `typeById` throws {@link BtfParseError} then). For the kernel's BTF, where a program touches a
+ * few hundred of 100,000+ types.
+ */
+export function parseBtfLazily(bytes: Uint8Array, base?: Spec, saved?: SavedIndex): Spec {
+  return parse(bytes, base, true, saved);
+}
+
+/** Record offsets and a name index saved from an earlier parse of the same bytes (the kernel BTF cache). */
+export interface SavedIndex {
+  offsets: Uint32Array;
+  nameIndex: NameIndexArrays;
+}
+
+function parse(bytes: Uint8Array, base: Spec | undefined, lazy: boolean, saved?: SavedIndex): Spec {
   const view = viewOf(bytes);
   const h = readBtfHeader(view);
-  const base = opts.base;
   const strStart = h.hdrLen + h.strOff;
   const strBytes = bytes.subarray(strStart, strStart + h.strLen);
   if (!base && (h.strLen === 0 || strBytes[0] !== 0)) {
@@ -44,9 +65,19 @@ export function parseBtf(bytes: Uint8Array, opts: ParseBtfOptions = {}): Spec {
   }
   const strings = new StringTable(strBytes, base?.strings);
   const typeStart = h.hdrLen + h.typeOff;
-  const offsets = scanTypes(view, typeStart, typeStart + h.typeLen, base ? base.typeCount : 1);
-  validateTypes(view, offsets, base ? base.typeCount : 1, strings.length);
-  return new Spec({ base, strings, count: offsets.length, raw: { view, offsets } });
+  const firstId = base ? base.typeCount : 1;
+  const section = { start: typeStart, end: typeStart + h.typeLen };
+  if (saved) {
+    // Every record is bounds-checked when decoded, so saved offsets cannot point outside the section.
+    const raw = { view, offsets: saved.offsets, lazy: true, section, nameIndex: saved.nameIndex };
+    return new Spec({ base, strings, count: saved.offsets.length, raw });
+  }
+  const offsets = scanTypes(view, section.start, section.end, firstId);
+  if (!lazy) {
+    const total = firstId + offsets.length;
+    for (let i = 0; i < offsets.length; i++) validateType(view, offsets[i], firstId + i, total, strings.length);
+  }
+  return new Spec({ base, strings, count: offsets.length, raw: { view, offsets, lazy, section } });
 }
 
 /** Finds the start of every type record in `[start, end)`, checking kinds and record lengths. */
@@ -87,105 +118,3 @@ function scanTypes(view: DataView, start: number, end: number, firstId: number):
   return offsets.subarray(0, n);
 }
 
-/** Checks every string offset, type id and constrained value of the scanned records. */
-function validateTypes(view: DataView, offsets: Uint32Array, firstId: number, strLen: number): void {
-  const total = firstId + offsets.length;
-  const badName = (id: number, what: string, off: number, at: number): BtfParseError =>
-    new BtfParseError(
-      'bad-string-offset',
-      `btf: type ${id}: ${what}string offset ${off} out of range (string table is ${strLen} bytes)`,
-      at,
-      id,
-    );
-  const badRef = (id: number, what: string, ref: number, at: number): BtfParseError =>
-    new BtfParseError(
-      'bad-type-id',
-      `btf: type ${id}: ${what}type id ${ref} out of range (have ${total} types)`,
-      at,
-      id,
-    );
-  for (let i = 0; i < offsets.length; i++) {
-    const off = offsets[i];
-    const id = firstId + i;
-    const nameOff = view.getUint32(off, true);
-    if (nameOff >= strLen) throw badName(id, 'name: ', nameOff, off);
-    const info = view.getUint32(off + 4, true);
-    const kind = (info >>> 24) & 0x1f;
-    const vlen = info & 0xffff;
-    const st = view.getUint32(off + 8, true);
-    const p = off + TYPE_HEADER;
-    switch (kind) {
-      case K.Int: {
-        const enc = (view.getUint32(p, true) >>> 24) & 0xf;
-        if (intEncoding(enc) === undefined) {
-          throw new BtfParseError('bad-value', `btf: type ${id}: int: unsupported encoding 0x${enc.toString(16)}`, p, id);
-        }
-        break;
-      }
-      case K.Ptr:
-      case K.Typedef:
-      case K.Volatile:
-      case K.Const:
-      case K.Restrict:
-      case K.TypeTag:
-      case K.DeclTag:
-        if (st >= total) throw badRef(id, '', st, off + 8);
-        break;
-      case K.Func:
-        if (st >= total) throw badRef(id, '', st, off + 8);
-        if (vlen > 2) throw new BtfParseError('bad-value', `btf: type ${id}: func: unknown linkage ${vlen}`, off + 4, id);
-        break;
-      case K.Var: {
-        if (st >= total) throw badRef(id, '', st, off + 8);
-        const linkage = view.getUint32(p, true);
-        if (linkage > 2) throw new BtfParseError('bad-value', `btf: type ${id}: var: unknown linkage ${linkage}`, p, id);
-        break;
-      }
-      case K.Array: {
-        const elem = view.getUint32(p, true);
-        const index = view.getUint32(p + 4, true);
-        if (elem >= total) throw badRef(id, 'element ', elem, p);
-        if (index >= total) throw badRef(id, 'index ', index, p + 4);
-        break;
-      }
-      case K.Struct:
-      case K.Union:
-        for (let j = 0, q = p; j < vlen; j++, q += 12) {
-          const mn = view.getUint32(q, true);
-          if (mn >= strLen) throw badName(id, `member ${j}: name: `, mn, q);
-          const mt = view.getUint32(q + 4, true);
-          if (mt >= total) throw badRef(id, `member ${j}: `, mt, q + 4);
-        }
-        break;
-      case K.Enum:
-        for (let j = 0, q = p; j < vlen; j++, q += 8) {
-          const vn = view.getUint32(q, true);
-          if (vn >= strLen) throw badName(id, `value ${j}: name: `, vn, q);
-        }
-        break;
-      case K.Enum64:
-        for (let j = 0, q = p; j < vlen; j++, q += 12) {
-          const vn = view.getUint32(q, true);
-          if (vn >= strLen) throw badName(id, `value ${j}: name: `, vn, q);
-        }
-        break;
-      case K.FuncProto:
-        if (st >= total) throw badRef(id, 'return ', st, off + 8);
-        for (let j = 0, q = p; j < vlen; j++, q += 8) {
-          const pn = view.getUint32(q, true);
-          if (pn >= strLen) throw badName(id, `param ${j}: name: `, pn, q);
-          const pt = view.getUint32(q + 4, true);
-          if (pt >= total) throw badRef(id, `param ${j}: `, pt, q + 4);
-        }
-        break;
-      case K.Datasec:
-        for (let j = 0, q = p; j < vlen; j++, q += 12) {
-          const vt = view.getUint32(q, true);
-          if (vt >= total) throw badRef(id, `var ${j}: `, vt, q);
-        }
-        break;
-      default:
-        break; // fwd, float: nothing to check
-    }
-  }
-}

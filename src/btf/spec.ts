@@ -1,6 +1,8 @@
 import { decodeType } from './decode.js';
 import { BtfResolveError } from './errors.js';
+import { NameIndex, type NameIndexArrays, type NameSlot } from './name-index.js';
 import { StringTable } from './strings.js';
+import { validateType } from './validate.js';
 import type { Type, TypeInit, TypeKind, TypeOfKind, VoidType } from './types.js';
 
 /** Raw, already validated type records backing a parsed spec. */
@@ -8,6 +10,15 @@ export interface RawTypes {
   view: DataView;
   /** Byte offset in `view` of each own type, in id order. */
   offsets: Uint32Array;
+  /**
+   * True when the records' kinds and lengths are checked but not their references: each type is
+   * then validated on first decode, and {@link Spec.typeById} may throw `BtfParseError`.
+   */
+  lazy?: boolean;
+  /** With `lazy`: the type section's byte range in `view`, which each record is checked against. */
+  section?: { start: number; end: number };
+  /** A name index saved earlier for these records (the kernel BTF cache); built on first use if absent. */
+  nameIndex?: NameIndexArrays;
 }
 
 /** Arguments of the {@link Spec} constructor; use `parseBtf` or `Spec.fromTypes` instead. */
@@ -44,7 +55,7 @@ export class Spec implements Iterable<Type> {
   readonly #own: (Type | undefined)[];
   readonly #raw: RawTypes | undefined;
   readonly #void: VoidType;
-  #nameIndex: Map<string, number | number[]> | undefined;
+  #nameIndex: NameIndex | undefined;
   #all: Type[] | undefined;
 
   /** Creates a spec; prefer `parseBtf` or {@link Spec.fromTypes}. */
@@ -93,6 +104,8 @@ export class Spec implements Iterable<Type> {
    * Returns the type with id `id`.
    *
    * @throws {BtfResolveError} reason `bad-type-id` if there is no such type.
+   * @throws {BtfParseError} if the spec is validated lazily (the kernel's BTF) and the type's
+   *   record is malformed.
    */
   typeById(id: number): Type {
     const i = id - this.firstTypeId;
@@ -100,6 +113,7 @@ export class Spec implements Iterable<Type> {
       let t = this.#own[i];
       if (t === undefined) {
         const raw = this.#raw!;
+        if (raw.lazy) validateType(raw.view, raw.offsets[i], id, this.typeCount, this.strings.length, raw.section);
         t = decodeType(raw.view, raw.offsets[i], id, this.strings);
         this.#own[i] = t;
       }
@@ -142,15 +156,25 @@ export class Spec implements Iterable<Type> {
 
   /**
    * Returns every type named exactly `name`, of any kind, in id order (base types first).
-   * The name index is built on the first call (about 30 ms for vmlinux); names changed on type
-   * objects afterwards are not reindexed.
+   * The name index is built on the first call (a few milliseconds for vmlinux, without decoding
+   * any type); names changed on type objects afterwards are not reindexed.
    */
   typesByName(name: string): Type[] {
-    const out = this.base ? this.base.typesByName(name) : [];
-    const hit = this.#index().get(name);
-    if (hit === undefined) return out;
-    if (typeof hit === 'number') out.push(this.typeById(hit));
-    else for (const id of hit) out.push(this.typeById(id));
+    return this.#lookup(name, true);
+  }
+
+  /**
+   * Returns every type whose essential name (the name without a CO-RE `___flavor` suffix) is
+   * `name`, in id order (base types first): `task_struct` finds `task_struct` and
+   * `task_struct___v2`. This is how CO-RE finds candidate types, without scanning the spec.
+   */
+  typesByEssentialName(name: string): Type[] {
+    return this.#lookup(name, false);
+  }
+
+  #lookup(name: string, exact: boolean): Type[] {
+    const out = this.base ? this.base.#lookup(name, exact) : [];
+    for (const i of this.#index().find(name, exact)) out.push(this.typeById(this.firstTypeId + i));
     return out;
   }
 
@@ -167,10 +191,26 @@ export class Spec implements Iterable<Type> {
     return undefined;
   }
 
-  /** Yields every distinct type name of the spec (base names first; builds the name index). */
+  /** Yields every distinct type name of the spec (base names first), without decoding types. */
   *names(): IterableIterator<string> {
-    if (this.base) yield* this.base.names();
-    yield* this.#index().keys();
+    const seen = new Set<string>();
+    const all = this.base ? this.base.names() : [];
+    for (const n of all) seen.add(n);
+    yield* seen;
+    for (let i = 0; i < this.#count; i++) {
+      const n = this.#nameOf(i);
+      if (n === '' || seen.has(n)) continue;
+      seen.add(n);
+      yield n;
+    }
+  }
+
+  /** The name of own type `i` (0-based), read from the raw record when the type is not decoded. */
+  #nameOf(i: number): string {
+    const t = this.#own[i];
+    if (t !== undefined || !this.#raw) return t?.name ?? '';
+    const nameOff = this.#raw.view.getUint32(this.#raw.offsets[i], true);
+    return nameOff === 0 || !this.strings.has(nameOff) ? '' : this.strings.get(nameOff);
   }
 
   /**
@@ -182,28 +222,59 @@ export class Spec implements Iterable<Type> {
     return Spec.fromTypes(own, { base: this.base });
   }
 
-  #index(): Map<string, number | number[]> {
+  /**
+   * The raw record offsets and the name index (built now if needed) of a parsed spec, for the
+   * kernel BTF cache; undefined for specs built from objects. Not for general use.
+   */
+  rawIndex(): { offsets: Uint32Array; nameIndex: NameIndexArrays } | undefined {
+    if (!this.#raw) return undefined;
+    return { offsets: this.#raw.offsets, nameIndex: this.#index().arrays() };
+  }
+
+  #index(): NameIndex {
     if (this.#nameIndex) return this.#nameIndex;
-    const index = new Map<string, number | number[]>();
-    const add = (name: string, id: number): void => {
-      const prev = index.get(name);
-      if (prev === undefined) index.set(name, id);
-      else if (typeof prev === 'number') index.set(name, [prev, id]);
-      else prev.push(id);
-    };
     const raw = this.#raw;
-    for (let i = 0; i < this.#count; i++) {
-      const t = this.#own[i];
+    const own = this.#own;
+    const strings = this.strings;
+    const local = strings.bytes();
+    const localStart = strings.start;
+    const baseStrings = strings.base;
+    const encoder = new TextEncoder();
+    const source = (i: number, slot: NameSlot): boolean => {
+      const t = own[i];
       if (t !== undefined || !raw) {
-        if (t && t.name !== '') add(t.name, this.firstTypeId + i);
-        continue;
+        // Decoded (or built from objects): index the name the object carries now.
+        if (!t || t.name === '') return false;
+        slot.bytes = encoder.encode(t.name);
+        slot.start = 0;
+        slot.end = slot.bytes.length;
+        return true;
       }
       const nameOff = raw.view.getUint32(raw.offsets[i], true);
-      if (nameOff === 0) continue;
-      const name = this.strings.get(nameOff);
-      if (name !== '') add(name, this.firstTypeId + i);
-    }
-    this.#nameIndex = index;
-    return index;
+      if (nameOff === 0) return false;
+      let bytes = local;
+      let at = nameOff - localStart;
+      if (at < 0) {
+        if (!baseStrings || nameOff >= baseStrings.length) return false;
+        bytes = baseStrings.bytes();
+        at = nameOff - baseStrings.start;
+        if (at < 0) return false; // a name deeper in the base chain: not produced by BTF tools
+      }
+      if (at >= bytes.length) return false; // invalid offset: decoding the type will report it
+      let end = bytes.indexOf(0, at);
+      if (end < 0) end = bytes.length;
+      slot.bytes = bytes;
+      slot.start = at;
+      slot.end = end;
+      return true;
+    };
+    const rawNames = raw && {
+      blob: new Uint8Array(raw.view.buffer, raw.view.byteOffset, raw.view.byteLength),
+      offsets: raw.offsets,
+      strings: local,
+      stringsStart: localStart,
+    };
+    this.#nameIndex = new NameIndex(this.#count, source, raw?.nameIndex, rawNames);
+    return this.#nameIndex;
   }
 }

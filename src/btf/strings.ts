@@ -2,6 +2,11 @@ import { BtfParseError } from './errors.js';
 
 const utf8 = new TextDecoder('utf-8');
 const NON_ASCII = /[^\x00-\x7f]/;
+/**
+ * Strings decoded one by one before the whole table is decoded at once: a program touching a few
+ * hundred kernel types should not pay for decoding megabytes of names, a full walk should.
+ */
+const SINGLE_DECODES = 2048;
 
 /**
  * The string section of a BTF blob: NUL-terminated strings addressed by byte offset.
@@ -15,6 +20,7 @@ export class StringTable {
   /** The whole own table decoded at once when it is pure ASCII (offset = string index). */
   #ascii: string | undefined;
   #checked = false;
+  #singles = 0;
   readonly #cache = new Map<number, string>();
 
   /**
@@ -56,7 +62,7 @@ export class StringTable {
     }
     const local = offset - this.#start;
     if (!(local < this.#bytes.length) || !Number.isInteger(local)) throw this.#outOfRange(offset);
-    if (!this.#checked) this.#decodeAll();
+    if (!this.#checked && ++this.#singles > SINGLE_DECODES) this.#decodeAll();
     if (this.#ascii !== undefined) {
       const end = this.#ascii.indexOf('\0', local);
       return this.#ascii.slice(local, end < 0 ? this.#ascii.length : end);
@@ -83,7 +89,7 @@ export class StringTable {
     }
   }
 
-  /** The raw bytes of the own table. */
+  /** The raw bytes of the own table (for split BTF, without the base's). */
   bytes(): Uint8Array {
     return this.#bytes;
   }

@@ -1,10 +1,14 @@
 /**
  * The running kernel's BTF: `/sys/kernel/btf/vmlinux` and, per loaded module,
- * `/sys/kernel/btf/<module>` (split BTF over vmlinux). Each is read and parsed once per process.
+ * `/sys/kernel/btf/<module>` (split BTF over vmlinux). Each is read and parsed once per process,
+ * lazily: records are located up front, each type is checked and decoded on first access, and
+ * names are found through a hash index. vmlinux and its index are also cached on disk (see
+ * kernel-cache.ts), so a new process reads one regular file instead of sysfs.
  */
 import { readFileSync } from 'node:fs';
 import { KernelBtfNotFoundError } from './errors.js';
-import { parseBtf } from './parse.js';
+import { kernelBtfCacheDir, loadKernelBtfCached } from './kernel-cache.js';
+import { parseBtfLazily } from './parse.js';
 import type { Spec } from './spec.js';
 
 /** Directory where the kernel exposes BTF (`CONFIG_DEBUG_INFO_BTF`). */
@@ -37,24 +41,30 @@ function readBtfFile(path: string, what: string): Uint8Array {
 
 /**
  * Reads and parses a raw BTF file such as `/sys/kernel/btf/vmlinux` or a saved copy of it
- * (uncached). With `opts.base` the file is split BTF over that spec.
+ * (uncached). With `opts.base` the file is split BTF over that spec. Like the kernel's BTF, each
+ * type is checked when first accessed.
  *
  * @throws {KernelBtfNotFoundError} if the file is missing or unreadable.
- * @throws {BtfParseError} if it is malformed.
+ * @throws {BtfParseError} if its header, string table or record layout is malformed (and later,
+ *   from `typeById` and name lookups, if a type's record is).
  */
 export function loadSpecFile(path: string, opts: { base?: Spec } = {}): Spec {
-  return parseBtf(readBtfFile(path, opts.base ? 'load split spec' : 'load spec'), opts);
+  return parseBtfLazily(readBtfFile(path, opts.base ? 'load split spec' : 'load spec'), opts.base);
 }
 
 /**
- * Returns the running kernel's BTF, read from `/sys/kernel/btf/vmlinux` on the first call and
- * cached for the life of the process (about 10 ms to parse; types decode lazily).
+ * Returns the running kernel's BTF, read from `/sys/kernel/btf/vmlinux` (or the on-disk cache
+ * of it) on the first call and kept for the life of the process. Types are checked and decoded
+ * on first access.
  *
  * @throws {KernelBtfNotFoundError} if the file is missing or unreadable.
  * @throws {BtfParseError} if it is malformed.
  */
 export function loadKernelSpec(): Spec {
-  if (!kernelSpec) kernelSpec = parseBtf(readBtfFile(`${KERNEL_BTF_DIR}/vmlinux`, 'load kernel spec'), {});
+  if (!kernelSpec) {
+    const path = `${KERNEL_BTF_DIR}/vmlinux`;
+    kernelSpec = loadKernelBtfCached(path, () => readBtfFile(path, 'load kernel spec'), kernelBtfCacheDir());
+  }
   return kernelSpec;
 }
 
@@ -73,7 +83,7 @@ export function loadModuleSpec(name: string): Spec {
   let spec = moduleSpecs.get(name);
   if (!spec) {
     const base = loadKernelSpec();
-    spec = parseBtf(readBtfFile(`${KERNEL_BTF_DIR}/${name}`, `load module spec ${name}`), { base });
+    spec = parseBtfLazily(readBtfFile(`${KERNEL_BTF_DIR}/${name}`, `load module spec ${name}`), base);
     moduleSpecs.set(name, spec);
   }
   return spec;

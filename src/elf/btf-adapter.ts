@@ -4,7 +4,9 @@
  */
 import { parseBtfExt, type CoreReloKind, type Spec } from '../btf/index.js';
 
-export { BtfParseError, parseBtf } from '../btf/index.js';
+export { alignof, BtfError, BtfParseError, parseBtf, resolveType, sizeof } from '../btf/index.js';
+export { BtfPatch } from '../btf/patch.js';
+export type { DatasecType, Type, VarSecinfo } from '../btf/index.js';
 export type { Spec, CoreReloKind };
 
 /** A func info record: `insnOff` in bytes within its ELF section. */

@@ -10,11 +10,14 @@
  *   DATASEC by a `dummy_ksym` VAR (the kernel accepts neither extern VARs nor FUNCs there);
  * - every FUNC with extern linkage becomes global, and unnamed parameters of their prototypes
  *   get a name (the kernel requires named arguments on FUNCs).
+ *
+ * This module only decides what changes: reading the BTF and editing it byte for byte (so the
+ * string offsets `.BTF.ext` uses stay valid) is `src/btf`'s job.
  */
+import { alignof, BtfError, BtfPatch, parseBtf, sizeof, type DatasecType, type Spec, type Type, type VarSecinfo } from './btf-adapter.js';
 import type { ElfFile } from './elf-file.js';
 import { SymbolType } from './elf-file.js';
 import { ElfParseError } from './errors.js';
-import { FuncLinkage, Kind, RawBtf, VarLinkage, type RawType } from './btf-raw.js';
 
 /** A `.kconfig` extern as laid out by {@link fixupBtf}. */
 export interface KconfigLayout {
@@ -29,8 +32,10 @@ export interface KconfigLayout {
 
 /** Result of {@link fixupBtf}. */
 export interface BtfFixupResult {
-  /** The fixed-up `.BTF` blob. */
-  btf: RawBtf;
+  /** The fixed-up `.BTF` blob, for BPF_BTF_LOAD. */
+  bytes: Uint8Array;
+  /** The fixed-up blob, parsed. */
+  spec: Spec;
   /** `.kconfig` externs with their offsets in the `.kconfig` value, and its total size. */
   kconfig: { vars: KconfigLayout[]; size: number };
 }
@@ -40,142 +45,140 @@ const KCONFIG = '.kconfig';
 const STV_INTERNAL = 1;
 const STV_HIDDEN = 2;
 
+/** A DATASEC entry with its index in the DATASEC. */
+interface Entry extends VarSecinfo {
+  index: number;
+}
+
 /**
- * Applies libbpf's BTF fix-ups to a copy of `btfBytes`.
+ * Applies libbpf's BTF fix-ups to a copy of `btfBytes` and parses the result.
  *
- * @throws {ElfParseError} when the BTF is malformed or a DATASEC references a non-VAR type
+ * @throws {BtfParseError} when the BTF is malformed
+ * @throws {ElfParseError} when a DATASEC references a non-VAR type, or a type walk fails
  */
 export function fixupBtf(btfBytes: Uint8Array, elf: ElfFile): BtfFixupResult {
-  const btf = new RawBtf(btfBytes);
+  const patch = new BtfPatch(btfBytes);
+  const spec = patch.spec;
   const symbols = elf.symbols();
   let kconfig: BtfFixupResult['kconfig'] = { vars: [], size: 0 };
   const objects = new Map<string, (typeof symbols)[number]>();
   for (const s of symbols) if (s.type === SymbolType.Object) objects.set(`${s.sectionIndex}:${s.name}`, s);
 
-  const datasecs = btf.types.filter((t) => t.kind === Kind.Datasec);
+  const globalized = new Set<number>();
   const seen = new Set<string>();
-  const names = new Names(btf);
-  for (const ds of datasecs) {
+  let intId = -1;
+  const int = (): number => {
+    if (intId < 0) {
+      const existing = [...spec.ownTypes()].find((t) => t.kind === 'int' && t.size === 4);
+      const extra = new Uint8Array(4);
+      new DataView(extra.buffer).setUint32(0, (1 << 24) | 32, true); // signed, 32 bits
+      intId = existing ? existing.id : patch.addType('int', 'int', 0, 4, extra);
+    }
+    return intId;
+  };
+  for (const ds of spec.ownTypes()) {
+    if (ds.kind !== 'datasec') continue;
     if (seen.has(ds.name)) throw new ElfParseError(`elf: .BTF: datasec ${ds.name} declared twice`, '.BTF');
     seen.add(ds.name);
-    if (ds.name === KSYMS) fixupKsyms(btf, ds, names);
-    else if (ds.name === KCONFIG) kconfig = fixupKconfig(btf, ds);
+    if (ds.name === KSYMS) fixupKsyms(patch, ds, int, globalized);
+    else if (ds.name === KCONFIG) kconfig = fixupKconfig(patch, ds);
     else {
       const sec = elf.section(ds.name);
       if (!sec) continue; // nothing to size it from; leave clang's values
       if (sec.size > 0xffffffff) throw new ElfParseError(`elf: section ${sec.name}: size ${sec.size} too large`, sec.name);
-      btf.setSizeOrType(ds, sec.size);
-      const infos = btf.secinfos(ds);
-      for (const vs of infos) {
-        const v = btf.type(vs.type);
-        if (v.kind !== Kind.Var) {
-          throw new ElfParseError(`elf: .BTF: datasec ${ds.name}: entry type ${vs.type} is not a var`, '.BTF');
-        }
-        const linkage = btf.varLinkage(v);
-        if (linkage === VarLinkage.Static || linkage === VarLinkage.GlobalExtern) continue;
+      patch.setSizeOrType(ds.id, sec.size);
+      const entries: Entry[] = ds.vars.map((vs, index) => ({ ...vs, index }));
+      for (const e of entries) {
+        const v = varOf(spec, ds, e);
+        if (v.linkage === 'static' || v.linkage === 'extern') continue;
         const sym = objects.get(`${sec.index}:${v.name}`);
         if (!sym) continue;
         if (sym.value > 0xffffffff) throw new ElfParseError(`elf: symbol ${sym.name}: offset ${sym.value} too large`);
-        vs.offset = sym.value;
-        btf.setU32(vs.recordOffset + 4, sym.value);
-        if (sym.visibility === STV_HIDDEN || sym.visibility === STV_INTERNAL) btf.setVarLinkage(v, VarLinkage.Static);
+        e.offset = sym.value;
+        if (sym.visibility === STV_HIDDEN || sym.visibility === STV_INTERNAL) patch.setVarLinkage(v.id, 'static');
       }
-      sortSecinfos(btf, infos);
+      writeEntries(patch, ds, [...entries].sort((a, b) => a.offset - b.offset));
     }
   }
 
   // Any remaining extern FUNC (kfunc declarations) must be global with named parameters.
-  for (const t of btf.types) {
-    if (t.kind === Kind.Func && t.vlen === FuncLinkage.Extern) globalizeFunc(btf, t, names);
+  for (const t of spec.ownTypes()) {
+    if (t.kind === 'func' && t.linkage === 'extern') globalizeFunc(patch, t, globalized);
   }
-  return { btf, kconfig };
+  const bytes = patch.bytes();
+  return { bytes, spec: parseBtf(bytes), kconfig };
 }
 
-/** Strings and types the fix-ups add, each at most once (every append copies the blob). */
-class Names {
-  private dummyName = -1;
-  private intId = -1;
-  constructor(private readonly btf: RawBtf) {}
-
-  /** Offset of the string `dummy_ksym`. */
-  dummy(): number {
-    if (this.dummyName < 0) this.dummyName = this.btf.appendString('dummy_ksym');
-    return this.dummyName;
-  }
-
-  /** Id of a 4-byte INT, added if the BTF has none. */
-  int(): number {
-    if (this.intId < 0) {
-      const existing = this.btf.types.find((t) => t.kind === Kind.Int && t.sizeOrType === 4);
-      if (existing) this.intId = existing.id;
-      else {
-        const extra = new Uint8Array(4);
-        new DataView(extra.buffer).setUint32(0, (1 << 24) | 32, true); // signed, 32 bits
-        this.intId = this.btf.append(Kind.Int, 'int', 0, 4, extra);
-      }
-    }
-    return this.intId;
-  }
+/** The VAR of DATASEC entry `e`. */
+function varOf(spec: Spec, ds: DatasecType, e: VarSecinfo): Type & { kind: 'var' } {
+  const v = spec.typeById(e.type);
+  if (v.kind !== 'var') throw new ElfParseError(`elf: .BTF: datasec ${ds.name}: entry type ${e.type} is not a var`, '.BTF');
+  return v;
 }
 
-/** Makes an extern FUNC global and names its unnamed parameters (the kernel rejects both). */
-function globalizeFunc(btf: RawBtf, t: RawType, names: Names): void {
-  btf.setVlen(t, FuncLinkage.Global);
-  const proto = btf.type(t.sizeOrType);
-  if (proto.kind !== Kind.FuncProto) return;
-  const params = btf.params(proto);
-  if (!params.some((p) => p.type !== 0 && p.nameOff === 0)) return;
-  const argName = names.dummy(); // type record offsets are stable across appends (see RawBtf)
-  for (const p of params) if (p.type !== 0 && p.nameOff === 0) btf.setU32(p.recordOffset, argName);
-}
-
-/** Rewrites DATASEC entries in ascending offset order (the kernel requires it). */
-function sortSecinfos(btf: RawBtf, infos: ReturnType<RawBtf['secinfos']>): void {
-  const sorted = [...infos].sort((a, b) => a.offset - b.offset);
-  const slots = infos.map((i) => i.recordOffset);
-  sorted.forEach((vs, i) => {
-    btf.setU32(slots[i], vs.type);
-    btf.setU32(slots[i] + 4, vs.offset);
-    btf.setU32(slots[i] + 8, vs.size);
+/** Rewrites the entries of `ds` in the given order (the kernel wants them by ascending offset). */
+function writeEntries(patch: BtfPatch, ds: DatasecType, ordered: readonly VarSecinfo[]): void {
+  ordered.forEach((vs, i) => {
+    patch.setEntryWord(ds.id, 'datasec', i, 0, vs.type);
+    patch.setEntryWord(ds.id, 'datasec', i, 1, vs.offset);
+    patch.setEntryWord(ds.id, 'datasec', i, 2, vs.size);
   });
 }
 
-function fixupKsyms(btf: RawBtf, ds: RawType, names: Names): void {
-  const infos = btf.secinfos(ds);
+/** Makes an extern FUNC global and names its unnamed parameters (the kernel rejects both). */
+function globalizeFunc(patch: BtfPatch, fn: Type & { kind: 'func' }, done: Set<number>): void {
+  if (done.has(fn.id)) return;
+  done.add(fn.id);
+  patch.setFuncLinkage(fn.id, 'global');
+  const proto = patch.spec.typeById(fn.type);
+  if (proto.kind !== 'func_proto') return;
+  proto.params.forEach((p, i) => {
+    if (p.type !== 0 && p.name === '') patch.setEntryWord(proto.id, 'func_proto', i, 0, patch.addString('dummy_ksym'));
+  });
+}
+
+function fixupKsyms(patch: BtfPatch, ds: DatasecType, int: () => number, globalized: Set<number>): void {
+  const spec = patch.spec;
+  const intId = int();
   let dummyVar = 0;
-  const intId = names.int();
-  if (infos.some((vs) => btf.type(vs.type).kind === Kind.Func)) {
+  if (ds.vars.some((vs) => spec.typeById(vs.type).kind === 'func')) {
     const extra = new Uint8Array(4);
-    new DataView(extra.buffer).setUint32(0, VarLinkage.GlobalAllocated, true);
-    dummyVar = btf.append(Kind.Var, 'dummy_ksym', 0, intId, extra);
+    new DataView(extra.buffer).setUint32(0, 1, true); // BTF_VAR_GLOBAL_ALLOCATED
+    dummyVar = patch.addType('var', 'dummy_ksym', 0, intId, extra);
   }
-  let off = 0;
-  for (const vs of infos) {
-    const t = btf.type(vs.type);
-    if (t.kind === Kind.Func) {
-      btf.setU32(vs.recordOffset, dummyVar);
-      globalizeFunc(btf, t, names);
-    } else if (t.kind === Kind.Var) {
-      btf.setVarLinkage(t, VarLinkage.GlobalAllocated);
-      btf.setSizeOrType(t, intId);
+  const ordered: VarSecinfo[] = [];
+  for (const vs of ds.vars) {
+    const t = spec.typeById(vs.type);
+    if (t.kind === 'func') {
+      ordered.push({ type: dummyVar, offset: 4 * ordered.length, size: 4 });
+      globalizeFunc(patch, t, globalized);
+    } else if (t.kind === 'var') {
+      patch.setVarLinkage(t.id, 'global');
+      patch.setSizeOrType(t.id, intId);
+      ordered.push({ type: vs.type, offset: 4 * ordered.length, size: 4 });
     } else {
       throw new ElfParseError(`elf: .BTF: datasec .ksyms: entry type ${vs.type} is neither a var nor a func`, '.BTF');
     }
-    btf.setU32(vs.recordOffset + 4, off);
-    btf.setU32(vs.recordOffset + 8, 4);
-    off += 4;
   }
-  btf.setSizeOrType(btf.type(ds.id), off);
+  writeEntries(patch, ds, ordered);
+  patch.setSizeOrType(ds.id, 4 * ordered.length);
 }
 
-function fixupKconfig(btf: RawBtf, ds: RawType): BtfFixupResult['kconfig'] {
-  const infos = btf.secinfos(ds);
-  const items = infos.map((vs) => {
-    const v = btf.type(vs.type);
-    if (v.kind !== Kind.Var) {
-      throw new ElfParseError(`elf: .BTF: datasec .kconfig: entry type ${vs.type} is not a var`, '.BTF');
-    }
-    return { vs, v, size: btf.sizeof(v.sizeOrType), align: btf.alignof(v.sizeOrType) };
+/** Size and alignment of a `.kconfig` variable's type, with BTF walk errors as ELF errors. */
+function layoutOf(spec: Spec, name: string, typeId: number): { size: number; align: number } {
+  try {
+    return { size: sizeof(spec, typeId), align: alignof(spec, typeId) };
+  } catch (e) {
+    if (e instanceof BtfError) throw new ElfParseError(`elf: .BTF: kconfig extern ${name}: ${e.message}`, '.BTF', { cause: e });
+    throw e;
+  }
+}
+
+function fixupKconfig(patch: BtfPatch, ds: DatasecType): BtfFixupResult['kconfig'] {
+  const spec = patch.spec;
+  const items = ds.vars.map((vs) => {
+    const v = varOf(spec, ds, vs);
+    return { vs, v, ...layoutOf(spec, v.name, v.type) };
   });
   // libbpf's order: larger alignment first, then smaller size, then name.
   items.sort((a, b) => b.align - a.align || a.size - b.size || (a.v.name < b.v.name ? -1 : a.v.name > b.v.name ? 1 : 0));
@@ -183,20 +186,16 @@ function fixupKconfig(btf: RawBtf, ds: RawType): BtfFixupResult['kconfig'] {
   const vars: KconfigLayout[] = [];
   for (const it of items) {
     off = Math.ceil(off / it.align) * it.align;
-    vars.push({ name: it.v.name, offset: off, size: it.size, varTypeId: it.v.id, typeId: it.v.sizeOrType });
-    btf.setVarLinkage(it.v, VarLinkage.GlobalAllocated);
+    vars.push({ name: it.v.name, offset: off, size: it.size, varTypeId: it.v.id, typeId: it.v.type });
+    patch.setVarLinkage(it.v.id, 'global');
     off += it.size;
   }
   // Entries in offset order.
-  const byName = new Map(vars.map((v) => [v.varTypeId, v]));
-  const slots = infos.map((i) => i.recordOffset);
-  const ordered = [...infos].sort((a, b) => byName.get(a.type)!.offset - byName.get(b.type)!.offset);
-  ordered.forEach((vs, i) => {
-    const l = byName.get(vs.type)!;
-    btf.setU32(slots[i], vs.type);
-    btf.setU32(slots[i] + 4, l.offset);
-    btf.setU32(slots[i] + 8, l.size);
-  });
-  btf.setSizeOrType(ds, off);
+  const byVar = new Map(vars.map((v) => [v.varTypeId, v]));
+  const ordered = ds.vars
+    .map((vs) => ({ type: vs.type, offset: byVar.get(vs.type)!.offset, size: byVar.get(vs.type)!.size }))
+    .sort((a, b) => a.offset - b.offset);
+  writeEntries(patch, ds, ordered);
+  patch.setSizeOrType(ds.id, off);
   return { vars, size: off };
 }

@@ -10,8 +10,8 @@
  */
 import { MapType } from '../types.js';
 import type { MapSpec, PinType } from '../spec/map.js';
+import { BtfError, resolveType, sizeof, type Spec, type Type } from './btf-adapter.js';
 import { ElfParseError } from './errors.js';
-import { Kind, type RawBtf, type RawType } from './btf-raw.js';
 
 /** `LIBBPF_PIN_BY_NAME`. */
 const PIN_BY_NAME = 1;
@@ -25,22 +25,37 @@ export interface BtfMapDef {
   valuesArePrograms: boolean;
 }
 
-function err(map: string, msg: string): ElfParseError {
-  return new ElfParseError(`elf: map ${map}: ${msg}`, '.maps');
+function err(map: string, msg: string, cause?: unknown): ElfParseError {
+  return new ElfParseError(`elf: map ${map}: ${msg}`, '.maps', cause === undefined ? undefined : { cause });
+}
+
+/** Runs a BTF walk for field `what` of map `map`, reporting its failure as an ELF error. */
+function walk<T>(map: string, what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof BtfError) throw err(map, `${what}: ${e.message}`, e);
+    throw e;
+  }
+}
+
+function resolve(btf: Spec, map: string, field: string, id: number): Type {
+  return walk(map, `field ${field}`, () => resolveType(btf, id));
 }
 
 /** Reads `__uint(name, val)` (pointer to array) or `__ulong(name, val)` (single-value enum). */
-function uintField(btf: RawBtf, map: string, field: string, typeId: number): bigint {
-  const t = btf.resolve(typeId);
-  if (t.kind === Kind.Ptr) {
-    const arr = btf.resolve(t.sizeOrType);
-    if (arr.kind !== Kind.Array) throw err(map, `field ${field}: not a pointer to an array (use __uint)`);
-    return BigInt(btf.array(arr).nelems);
+function uintField(btf: Spec, map: string, field: string, typeId: number): bigint {
+  const t = resolve(btf, map, field, typeId);
+  if (t.kind === 'ptr') {
+    const arr = resolve(btf, map, field, t.type);
+    if (arr.kind !== 'array') throw err(map, `field ${field}: not a pointer to an array (use __uint)`);
+    return BigInt(arr.nelems);
   }
-  if (t.kind === Kind.Enum || t.kind === Kind.Enum64) {
-    const values = btf.enumValues(t);
-    if (values.length !== 1) throw err(map, `field ${field}: enum with ${values.length} values (use __ulong)`);
-    return values[0];
+  if (t.kind === 'enum' || t.kind === 'enum64') {
+    if (t.values.length !== 1) throw err(map, `field ${field}: enum with ${t.values.length} values (use __ulong)`);
+    // A 64-bit value is read as unsigned whatever the signedness flag says (map_extra is a u64).
+    const v = t.values[0].value;
+    return t.kind === 'enum' ? BigInt(v) : BigInt.asUintN(64, BigInt(v));
   }
   throw err(map, `field ${field}: unexpected type kind ${t.kind} (use __uint)`);
 }
@@ -56,14 +71,14 @@ function u32(map: string, field: string, v: bigint): number {
  * @param depth nesting level (an inner map definition may not itself hold inner maps)
  * @throws {ElfParseError} on an unknown field, a malformed field, or conflicting sizes
  */
-export function parseMapDef(btf: RawBtf, name: string, typeId: number, depth = 0): BtfMapDef {
-  const st: RawType = btf.resolve(typeId);
-  if (st.kind !== Kind.Struct) throw err(name, `definition is not a struct (type ${typeId})`);
+export function parseMapDef(btf: Spec, name: string, typeId: number, depth = 0): BtfMapDef {
+  const st = walk(name, 'definition', () => resolveType(btf, typeId));
+  if (st.kind !== 'struct') throw err(name, `definition is not a struct (type ${typeId})`);
   const spec: MapSpec = { name, type: MapType.Unspec, keySize: 0, valueSize: 0, maxEntries: 0 };
   let keySize: number | undefined;
   let valueSize: number | undefined;
   const out: BtfMapDef = { spec, valuesArePrograms: false };
-  for (const m of btf.members(st)) {
+  for (const m of st.members) {
     switch (m.name) {
       case 'type':
         spec.type = u32(name, m.name, uintField(btf, name, m.name, m.type));
@@ -94,30 +109,29 @@ export function parseMapDef(btf: RawBtf, name: string, typeId: number, depth = 0
       }
       case 'key':
       case 'value': {
-        const p = btf.resolve(m.type);
-        if (p.kind !== Kind.Ptr) throw err(name, `field ${m.name}: not a pointer (use __type)`);
-        const size = btf.sizeof(p.sizeOrType);
+        const p = resolve(btf, name, m.name, m.type);
+        if (p.kind !== 'ptr') throw err(name, `field ${m.name}: not a pointer (use __type)`);
+        const size = walk(name, `field ${m.name}`, () => sizeof(btf, p.type));
         if (m.name === 'key') {
           spec.keySize = size;
-          spec.btfKeyTypeId = p.sizeOrType;
+          spec.btfKeyTypeId = p.type;
         } else {
           spec.valueSize = size;
-          spec.btfValueTypeId = p.sizeOrType;
+          spec.btfValueTypeId = p.type;
         }
         break;
       }
       case 'values': {
-        const arr = btf.resolve(m.type);
-        if (arr.kind !== Kind.Array) throw err(name, 'field values: not an array (use __array)');
-        const { elemType, nelems } = btf.array(arr);
-        if (nelems !== 0) throw err(name, `field values: array has ${nelems} elements, want a flexible array`);
-        const p = btf.resolve(elemType);
-        if (p.kind !== Kind.Ptr) throw err(name, 'field values: elements are not pointers');
-        const target = btf.resolve(p.sizeOrType);
+        const arr = resolve(btf, name, m.name, m.type);
+        if (arr.kind !== 'array') throw err(name, 'field values: not an array (use __array)');
+        if (arr.nelems !== 0) throw err(name, `field values: array has ${arr.nelems} elements, want a flexible array`);
+        const p = resolve(btf, name, m.name, arr.type);
+        if (p.kind !== 'ptr') throw err(name, 'field values: elements are not pointers');
+        const target = resolve(btf, name, m.name, p.type);
         out.valuesOffset = m.bitOffset / 8;
-        if (target.kind === Kind.FuncProto) {
+        if (target.kind === 'func_proto') {
           out.valuesArePrograms = true;
-        } else if (target.kind === Kind.Struct) {
+        } else if (target.kind === 'struct') {
           if (depth > 0) throw err(name, 'field values: inner map definitions cannot nest');
           spec.innerMap = parseMapDef(btf, `${name}.inner`, target.id, depth + 1).spec;
         } else {

@@ -3,13 +3,12 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Instruction } from '../asm/index.js';
-import { parseBtf, readBtfExt, type SectionExtInfo, type Spec } from './btf-adapter.js';
+import { readBtfExt, type DatasecType, type SectionExtInfo, type Spec, type VarSecinfo } from './btf-adapter.js';
 import type { CollectionSpec, ExternSpec, MapSlotInit, ProgramSpec, VariableSpec } from '../spec/index.js';
 import type { MapSpec } from '../spec/map.js';
 import { MapType } from '../types.js';
 import { fixupBtf, type KconfigLayout } from './btf-fixup.js';
 import { parseMapDef, type BtfMapDef } from './btf-maps.js';
-import { Kind, RawBtf, VarLinkage, type RawType } from './btf-raw.js';
 import { ElfFile, SectionFlag, SectionIndex, SectionType, SymbolBinding, SymbolType, type ElfSymbol } from './elf-file.js';
 import { ElfParseError, UnknownSectionError } from './errors.js';
 import {
@@ -54,7 +53,7 @@ export function loadCollectionSpec(input: Uint8Array | string): CollectionSpec {
 
 class Reader {
   private readonly elf: ElfFile;
-  private raw: RawBtf | undefined;
+  private btf: Spec | undefined;
   private kconfig: KconfigLayout[] = [];
   private kconfigSize = 0;
   private readonly kconfigByName = new Map<string, KconfigLayout>();
@@ -65,7 +64,7 @@ class Reader {
   private readonly mapsByOffset = new Map<number, string>();
   private readonly externs: Record<string, ExternSpec> = {};
   private readonly variables: Record<string, VariableSpec> = {};
-  private datasecs: Map<string, RawType> | undefined;
+  private datasecs: Map<string, DatasecType> | undefined;
   private externDecls: Map<string, { sec: string; typeId: number }> | undefined;
 
   constructor(bytes: Uint8Array) {
@@ -83,12 +82,11 @@ class Reader {
     const extSec = elf.section('.BTF.ext');
     if (btfSec) {
       const fixed = fixupBtf(elf.data(btfSec), elf);
-      this.raw = fixed.btf;
       this.kconfig = fixed.kconfig.vars;
       for (const k of this.kconfig) this.kconfigByName.set(k.name, k);
       this.kconfigSize = fixed.kconfig.size;
-      btfBytes = fixed.btf.bytes;
-      btf = parseBtf(btfBytes);
+      btfBytes = fixed.bytes;
+      btf = this.btf = fixed.spec;
       if (extSec) this.ext = readBtfExt(elf.data(extSec), btf);
     }
     if (elf.section('maps')) {
@@ -141,32 +139,32 @@ class Reader {
   }
 
   /** The DATASEC named `name` and its entries (VAR type, offset, size), if the object has BTF. */
-  private datasec(name: string) {
-    if (!this.raw) return undefined;
+  private datasec(name: string): { ds: DatasecType; infos: readonly VarSecinfo[] } | undefined {
+    if (!this.btf) return undefined;
     if (!this.datasecs) {
       this.datasecs = new Map();
-      for (const t of this.raw.types) if (t.kind === Kind.Datasec && !this.datasecs.has(t.name)) this.datasecs.set(t.name, t);
+      for (const t of this.btf.ownTypes()) if (t.kind === 'datasec' && !this.datasecs.has(t.name)) this.datasecs.set(t.name, t);
     }
     const ds = this.datasecs.get(name);
     if (!ds) return undefined;
-    return { ds, infos: this.raw.secinfos(ds) };
+    return { ds, infos: ds.vars };
   }
 
   private readBtfMaps(): void {
     const sec = this.elf.section('.maps');
     if (!sec) return;
     const found = this.datasec('.maps');
-    if (!found || !this.raw) {
+    if (!found || !this.btf) {
       throw new ElfParseError('elf: section .maps: BTF-style maps need BTF: compile with -g', '.maps');
     }
     for (const vs of found.infos) {
-      const v = this.raw.type(vs.type);
-      if (v.kind !== Kind.Var) throw new ElfParseError(`elf: .BTF: datasec .maps: entry type ${vs.type} is not a var`, '.BTF');
+      const v = this.btf.typeById(vs.type);
+      if (v.kind !== 'var') throw new ElfParseError(`elf: .BTF: datasec .maps: entry type ${vs.type} is not a var`, '.BTF');
       if (vs.offset > sec.size || vs.size > sec.size - vs.offset) {
         throw new ElfParseError(`elf: map ${v.name}: definition at ${vs.offset}+${vs.size} outside section .maps (${sec.size} bytes)`, '.maps');
       }
       if (this.maps[v.name]) throw new ElfParseError(`elf: map ${v.name}: defined twice`, '.maps');
-      const def = parseMapDef(this.raw, v.name, v.sizeOrType);
+      const def = parseMapDef(this.btf, v.name, v.type);
       this.maps[v.name] = def.spec;
       this.mapDefs.set(v.name, def);
       this.mapsByOffset.set(vs.offset, v.name);
@@ -190,18 +188,18 @@ class Reader {
       const rodata = sec.name.startsWith('.rodata');
       const found = this.datasec(sec.name);
       let mmapable = false;
-      if (found && this.raw) {
+      if (found && this.btf) {
         for (const vs of found.infos) {
-          const v = this.raw.type(vs.type);
-          if (v.kind !== Kind.Var) continue;
-          const isStatic = this.raw.varLinkage(v) === VarLinkage.Static;
+          const v = this.btf.typeById(vs.type);
+          if (v.kind !== 'var') continue;
+          const isStatic = v.linkage === 'static';
           if (!isStatic) mmapable = true;
           this.addVariable({
             name: v.name,
             mapName: sec.name,
             offset: vs.offset,
             size: vs.size,
-            typeId: v.sizeOrType,
+            typeId: v.type,
             constant: rodata,
             isStatic,
           });
@@ -258,23 +256,23 @@ class Reader {
       maxEntries: 1,
       flags: BPF_F_RDONLY_PROG | BPF_F_MMAPABLE,
       btfKeyTypeId: 0,
-      btfValueTypeId: this.raw?.find(Kind.Datasec, '.kconfig')?.id ?? 0,
+      btfValueTypeId: this.datasec('.kconfig')?.ds.id ?? 0,
       freeze: true,
     };
   }
 
   /** Where the BTF declares an extern: `.ksyms` or `.kconfig`, and its type. */
   private externInfo(name: string): { sec: string; typeId: number } | undefined {
-    const raw = this.raw;
-    if (!raw) return undefined;
+    const btf = this.btf;
+    if (!btf) return undefined;
     if (!this.externDecls) {
       const decls = new Map<string, { sec: string; typeId: number }>();
       // Extern FUNCs were replaced by dummy_ksym in .ksyms; they keep their FUNC type.
-      for (const t of raw.types) if (t.kind === Kind.Func && !decls.has(t.name)) decls.set(t.name, { sec: '.ksyms', typeId: t.id });
+      for (const t of btf.ownTypes()) if (t.kind === 'func' && !decls.has(t.name)) decls.set(t.name, { sec: '.ksyms', typeId: t.id });
       for (const secName of ['.ksyms', '.kconfig']) {
         for (const vs of this.datasec(secName)?.infos ?? []) {
-          const t = raw.type(vs.type);
-          if (t.kind === Kind.Var) decls.set(t.name, { sec: secName, typeId: t.sizeOrType });
+          const t = btf.typeById(vs.type);
+          if (t.kind === 'var') decls.set(t.name, { sec: secName, typeId: t.type });
         }
       }
       this.externDecls = decls;
@@ -400,7 +398,7 @@ class Reader {
     const rel = this.elf.relocationSections().get(sec.index);
     if (!rel) return out;
     const found = this.datasec('.maps');
-    if (!found || !this.raw) return out;
+    if (!found || !this.btf) return out;
     const infos = [...found.infos].sort((a, b) => a.offset - b.offset);
     const containing = (off: number) => {
       let lo = 0;
@@ -418,7 +416,7 @@ class Reader {
     };
     for (const r of this.elf.relocations(rel)) {
       const vs = containing(r.offset);
-      const outer = vs ? this.raw.type(vs.type).name : undefined;
+      const outer = vs ? this.btf.typeById(vs.type).name : undefined;
       const def = outer ? this.mapDefs.get(outer) : undefined;
       if (!vs || !outer || !def || def.valuesOffset === undefined) {
         throw new ElfParseError(`elf: section .maps: relocation at offset ${r.offset} is not inside a map's values`, '.maps');
