@@ -3,8 +3,12 @@
  *
  * - {@link parseBtf} reads a `.BTF` blob (a clang object's section, `/sys/kernel/btf/vmlinux`,
  *   or a module's split BTF with `{ base }`) into a {@link Spec}. Parsing validates everything up
- *   front and decodes types lazily; vmlinux parses in about 10 ms.
- * - {@link loadKernelSpec} / {@link loadModuleSpec} read the running kernel's BTF once per process.
+ *   front and decodes types lazily.
+ * - {@link loadKernelSpec} / {@link loadModuleSpec} read the running kernel's BTF once per process,
+ *   checking each type when it is first used; vmlinux and its name index are cached on disk
+ *   (`$XDG_CACHE_HOME/tsbpf`, `$TSBPF_CACHE_DIR`), so a new process reads one file.
+ * - Names: {@link Spec.typesByName} and, for CO-RE candidates, {@link Spec.typesByEssentialName}
+ *   use a hash index built in one pass over the records, without decoding them.
  * - {@link parseBtfExt} reads `.BTF.ext`: func_info, line_info and CO-RE relocations per section.
  * - layout: {@link sizeof}, {@link alignof}, {@link skipQualifiers}, {@link memberLayout},
  *   {@link findMember}, matching clang on x86-64 and BPF.

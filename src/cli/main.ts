@@ -3,16 +3,11 @@
  * The tsbpf command line.
  */
 import { parseArgs } from 'node:util';
-import { runDemo } from './demo.js';
-import { runMaps, watchMaps } from './maps.js';
-import { runCount } from './count.js';
 import type { CountMethod } from '../count/count.js';
-import { startExporter } from '../export/server.js';
-import { genUsage, runGen } from './gen.js';
-import { runProg } from './prog.js';
-import { runCheck } from './check.js';
 
-const usage = `usage: tsbpf <command> [options]
+// Each command's module is imported when that command runs, so `tsbpf count` does not load the
+// exporter (prom-client, node:http), the generator or the demo.
+const usage = async (): Promise<string> => `usage: tsbpf <command> [options]
 
 commands:
   demo                                   create a map in the kernel, fill it, count it, show it
@@ -26,7 +21,7 @@ commands:
   check <obj.o>... [--json]              load every program without attaching it: ok, or where and
                                          why the verifier refused it, with a hint; exit 1 on failure
   export [--listen HOST:PORT]            Prometheus metrics of every map (default 127.0.0.1:9435)
-${genUsage.trimEnd()}
+${(await import('./gen.js')).genUsage.trimEnd()}
   help                                   this text
 
 counting methods: auto (default), kernel, foreach, batch, iterate, max-entries
@@ -45,9 +40,9 @@ async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   switch (cmd) {
     case 'gen':
-      return runGen(rest);
+      return (await import('./gen.js')).runGen(rest);
     case 'demo':
-      console.log(runDemo());
+      console.log((await import('./demo.js')).runDemo());
       return 0;
     case 'maps': {
       // --watch takes an optional number: accept `--watch`, `--watch 2`, `--watch=2`.
@@ -66,6 +61,7 @@ async function main(argv: string[]): Promise<number> {
       }
       const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean' }, sort: { type: 'string' }, method: { type: 'string' } } });
       const opts = { json: values.json, sort: values.sort, method: method(values.method) };
+      const { runMaps, watchMaps } = await import('./maps.js');
       if (watch !== undefined) {
         const ac = new AbortController();
         process.once('SIGINT', () => ac.abort());
@@ -78,6 +74,7 @@ async function main(argv: string[]): Promise<number> {
     case 'count': {
       const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean' }, method: { type: 'string' } } });
       if (positionals.length !== 1) throw new Error('count: give one map: an id, a pinned path or a name');
+      const { runCount } = await import('./count.js');
       console.log(runCount(positionals[0], { json: values.json, method: method(values.method) }));
       return 0;
     }
@@ -92,17 +89,20 @@ async function main(argv: string[]): Promise<number> {
       if (positionals.length !== 2) throw new Error('prog run: give an object file and a program name');
       const repeat = values.repeat === undefined ? undefined : Number(values.repeat);
       if (repeat !== undefined && !(Number.isInteger(repeat) && repeat > 0)) throw new Error('prog run: --repeat wants a positive integer');
+      const { runProg } = await import('./prog.js');
       console.log(runProg(positionals[0], positionals[1], { dataIn: values['data-in'], ctxIn: values['ctx-in'], repeat, json: values.json, log: values.log }));
       return 0;
     }
     case 'check': {
       const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean' } } });
+      const { runCheck } = await import('./check.js');
       const r = runCheck(positionals, { json: values.json });
       console.log(r.text);
       return r.code;
     }
     case 'export': {
       const { values } = parseArgs({ args: rest, options: { listen: { type: 'string' } } });
+      const { startExporter } = await import('../export/server.js');
       const ex = await startExporter(values.listen);
       process.stderr.write(`tsbpf export: serving ${ex.url}\n`);
       await new Promise<void>((resolve) => {
@@ -116,10 +116,10 @@ async function main(argv: string[]): Promise<number> {
     case 'help':
     case '--help':
     case '-h':
-      process.stdout.write(usage);
+      process.stdout.write(await usage());
       return cmd === undefined ? 1 : 0;
     default:
-      process.stderr.write(`tsbpf: unknown command ${JSON.stringify(cmd)}\n${usage}`);
+      process.stderr.write(`tsbpf: unknown command ${JSON.stringify(cmd)}\n${await usage()}`);
       return 2;
   }
 }

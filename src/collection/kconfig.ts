@@ -3,7 +3,8 @@
  * /boot/config-$(uname -r)) and laid out in the `.kconfig` map the way libbpf does.
  */
 import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
+import { createRequire } from 'node:module';
+import type * as Zlib from 'node:zlib';
 import { release } from 'node:os';
 import { skipQualifiers, type Spec } from '../btf/index.js';
 import type { ExternSpec } from '../spec/index.js';
@@ -28,7 +29,8 @@ export function parseKernelConfig(text: string): Map<string, string> {
 export function kernelConfig(): Map<string, string> {
   if (cached) return cached;
   const tries: Array<[string, (b: Buffer) => string]> = [
-    ['/proc/config.gz', (b) => gunzipSync(b).toString('utf8')],
+    // node:zlib is loaded only when a program has kconfig externs: it costs milliseconds to import.
+    ['/proc/config.gz', (b) => (createRequire(import.meta.url)('node:zlib') as typeof Zlib).gunzipSync(b).toString('utf8')],
     [`/boot/config-${release()}`, (b) => b.toString('utf8')],
   ];
   for (const [path, decode] of tries) {

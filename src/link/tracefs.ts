@@ -3,7 +3,8 @@
  * /sys/kernel/tracing or /sys/kernel/debug/tracing, and mounted at /sys/kernel/tracing when
  * neither is there.
  */
-import { execFileSync } from 'node:child_process';
+import type * as ChildProcess from 'node:child_process';
+import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AttachTargetNotFoundError, MissingFeatureError } from './errors.js';
@@ -38,6 +39,8 @@ export function tracefsRoot(): string {
   const other = mountedTracefs();
   if (other) return (root = other);
   try {
+    // Loaded here, not at import: node:child_process costs milliseconds every process would pay.
+    const { execFileSync } = createRequire(import.meta.url)('node:child_process') as typeof ChildProcess;
     execFileSync('mount', ['-t', 'tracefs', 'nodev', TRACEFS], { stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (e) {
     const stderr = String((e as { stderr?: Buffer }).stderr ?? '').trim();

@@ -1,7 +1,8 @@
 /**
  * bpffs: the BPF file system where maps, programs and links are pinned.
  */
-import { execFileSync } from 'node:child_process';
+import type * as ChildProcess from 'node:child_process';
+import { createRequire } from 'node:module';
 import { readFileSync, statfsSync } from 'node:fs';
 
 /** The magic number of bpffs in statfs(2). */
@@ -26,6 +27,8 @@ export function isBpffs(path: string): boolean {
 export function ensureBpffs(mountPoint = DEFAULT_BPFFS): void {
   if (isBpffs(mountPoint)) return;
   try {
+    // Loaded here, not at import: node:child_process costs milliseconds every process would pay.
+    const { execFileSync } = createRequire(import.meta.url)('node:child_process') as typeof ChildProcess;
     execFileSync('mount', ['-t', 'bpf', 'bpf', mountPoint], { stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (e) {
     const stderr = String((e as { stderr?: Buffer }).stderr ?? '').trim();

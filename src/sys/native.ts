@@ -4,7 +4,7 @@
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /** The functions of the native addon (native/bpf.c). */
 export interface NativeBinding {
@@ -39,8 +39,13 @@ export interface NativeBinding {
 let binding: NativeBinding | undefined;
 
 function load(): NativeBinding {
-  const root = join(fileURLToPath(import.meta.url), '..', '..', '..');
-  const candidates = [join(root, 'build', 'Release', 'tsbpf.node'), join(root, 'build', 'Debug', 'tsbpf.node')];
+  // The package root is two levels above this module in src/ and dist/, one level above a
+  // bundled entry point: look in each for build/{Release,Debug}/tsbpf.node.
+  const candidates: string[] = [];
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let up = 0; up < 3; up++, dir = dirname(dir)) {
+    candidates.push(join(dir, 'build', 'Release', 'tsbpf.node'), join(dir, 'build', 'Debug', 'tsbpf.node'));
+  }
   const path = candidates.find((p) => existsSync(p));
   if (!path) {
     throw new Error(`tsbpf: native addon not built (looked for ${candidates.join(', ')}); run \`npm install\` (needs python3, make and a C compiler)`);

@@ -1,0 +1,102 @@
+/**
+ * Startup benchmark: what a fresh process pays to use tsbpf, beside bare node and bpftool, as
+ * medians of ROUNDS whole-process runs (spawn to exit, wall clock) in one run.
+ *
+ * Run: npm run build && npx tsx bench/startup.ts [ROUNDS=5] [ROOT]
+ * (ROOT: another built checkout whose dist/ to measure, e.g. to compare with an older commit.)
+ *
+ * Rows: bare node; `import('tsbpf')` on dist; the first CO-RE load of testdata/core.bpf.c (import,
+ * kernel BTF, CO-RE, BTF/map/program loads, close) with the kernel BTF cache warm and with it off;
+ * `tsbpf count ID` on a hash map this script creates; `bpftool map show id ID` (the oracle:
+ * installed with apt-get when missing and possible, else that row is skipped with a note).
+ * Targets: what tsbpf adds to bare node for the first CO-RE load <= 3x bpftool's whole process;
+ * `tsbpf count ID` <= bare node + 30 ms.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BpfMap, MapType, u32, u64 } from '../src/index.js';
+import { compileObject } from '../src/testutils/bpf-objects.js';
+
+const ROUNDS = Number(process.argv[2] ?? 5);
+const root = process.argv[3] ? resolve(process.argv[3]) : fileURLToPath(new URL('..', import.meta.url));
+const dist = join(root, 'dist');
+if (!existsSync(join(dist, 'index.js'))) {
+  console.error(`bench/startup: ${dist} is missing: run \`npm run build\` first`);
+  process.exit(1);
+}
+const node = process.execPath;
+const coreObject = compileObject('core');
+
+function findBpftool(): string | undefined {
+  const look = (): string | undefined => {
+    for (const dir of ['/usr/sbin', '/usr/bin', '/sbin', '/usr/local/sbin']) if (existsSync(join(dir, 'bpftool'))) return join(dir, 'bpftool');
+    return undefined;
+  };
+  let found = look();
+  if (!found && process.getuid?.() === 0 && existsSync('/usr/bin/apt-get')) {
+    console.log('bpftool missing: apt-get install -y bpftool ...');
+    spawnSync('apt-get', ['install', '-y', 'bpftool'], { stdio: 'ignore' });
+    found = look();
+  }
+  return found;
+}
+
+/** Median wall time in ms of running `cmd args` ROUNDS times (after one unmeasured warm-up run). */
+function time(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): number {
+  const run = (): number => {
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: exit ${r.status}: ${r.stderr}`);
+    return ms;
+  };
+  run(); // page cache, kernel BTF cache
+  const xs = Array.from({ length: ROUNDS }, run).sort((a, b) => a - b);
+  return xs[Math.floor(xs.length / 2)];
+}
+
+const url = (p: string): string => JSON.stringify(new URL(`file://${p}`).href);
+const importScript = `await import(${url(join(dist, 'index.js'))});`;
+const coreScript = `const { loadCollection } = await import(${url(join(dist, 'index.js'))});
+const c = loadCollection(${JSON.stringify(coreObject)});
+if (!c.programs.read_ids || !c.maps.result) throw new Error('core.bpf.o loaded without its program or map');
+c.close();`;
+
+using map = BpfMap.create({ name: 'bench_startup', type: MapType.Hash, keySize: 4, valueSize: 8, maxEntries: 1024 }, { key: u32, value: u64 });
+for (let i = 0; i < 100; i++) map.update(i, BigInt(i));
+const id = map.info().id;
+const check = execFileSync(node, [join(dist, 'cli', 'main.js'), 'count', String(id), '--json'], { encoding: 'utf8' });
+if (JSON.parse(check).entries !== 100) throw new Error(`tsbpf count ${id} did not say 100 entries: ${check}`);
+
+{
+  const bare = time(node, ['-e', '0']);
+  const imp = time(node, ['--input-type=module', '-e', importScript]);
+  const core = time(node, ['--input-type=module', '-e', coreScript]);
+  const coreCold = time(node, ['--input-type=module', '-e', coreScript], { ...process.env, TSBPF_CACHE_DIR: '' });
+  const count = time(node, [join(dist, 'cli', 'main.js'), 'count', String(id)]);
+  const bpftool = findBpftool();
+  const oracle = bpftool ? time(bpftool, ['map', 'show', 'id', String(id)]) : undefined;
+
+  const fmt = (ms: number): string => `${ms.toFixed(1).padStart(7)} ms`;
+  const rows: [string, number, string][] = [
+    ['bare node (node -e 0)', bare, ''],
+    ["import('tsbpf') (dist)", imp, `+${(imp - bare).toFixed(1)} ms over bare node`],
+    ['first CO-RE load, core.bpf.o', core, `+${(core - bare).toFixed(1)} ms over bare node`],
+    ['  same, kernel BTF cache off', coreCold, `+${(coreCold - bare).toFixed(1)} ms over bare node`],
+    [`tsbpf count ${id}`, count, `+${(count - bare).toFixed(1)} ms over bare node`],
+  ];
+  if (oracle !== undefined) rows.push([`bpftool map show id ${id}`, oracle, '']);
+  console.log(`startup of ${dist}${existsSync(join(dist, 'chunks')) ? '' : ' (not bundled)'}, median of ${ROUNDS} runs (node ${process.version}):`);
+  for (const [name, ms, note] of rows) console.log(`  ${name.padEnd(32)} ${fmt(ms)}  ${note}`);
+  if (oracle === undefined) console.log('  bpftool map show: skipped (bpftool not installed and could not be installed: apt-get install bpftool)');
+  const coreTarget = oracle === undefined ? undefined : 3 * oracle;
+  const coreAdds = core - bare;
+  console.log(
+    coreTarget === undefined
+      ? `target first CO-RE load: needs bpftool to compare (tsbpf adds ${coreAdds.toFixed(1)} ms)`
+      : `target first CO-RE load adds <= 3x bpftool (${coreTarget.toFixed(1)} ms): ${coreAdds <= coreTarget ? 'met' : 'MISSED'} (${coreAdds.toFixed(1)} ms)`,
+  );
+  console.log(`target tsbpf count <= bare node + 30 ms (${(bare + 30).toFixed(1)} ms): ${count <= bare + 30 ? 'met' : 'MISSED'} (${count.toFixed(1)} ms)`);
+}

@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+// Bundles the compiled dist/ in place (the second half of `npm run build`, after tsc): every
+// public entry point (package.json "exports" and "bin") is rewritten as one ES module, with the
+// code entry points share split into dist/chunks/. Node then loads a handful of files instead of
+// a hundred, which is most of the cost of `import('tsbpf')` and of a `tsbpf` command.
+//
+// Entry points keep their paths, so "exports", "bin" and the .d.ts files tsc wrote stay valid;
+// shared chunks keep one copy of every class, so `instanceof` works across subpaths. Runtime
+// dependencies (package.json "dependencies") stay external. Chunks sit two levels below the
+// package root like the modules they come from, so paths they resolve from import.meta.url
+// (the addon, include/, examples/) still point at the same files; the check below refuses a
+// bundle where such a path landed in a file at another depth.
+import { build } from 'esbuild';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const dist = join(root, 'dist');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+
+const targets = new Set();
+const collect = (v) => {
+  if (typeof v === 'string') {
+    const p = v.replace(/^\.\//, '');
+    if (p.startsWith('dist/') && p.endsWith('.js')) targets.add(join(root, p));
+  } else if (v && typeof v === 'object') for (const x of Object.values(v)) collect(x);
+};
+collect(pkg.exports);
+collect(pkg.bin);
+rmSync(join(dist, 'chunks'), { recursive: true, force: true });
+
+const result = await build({
+  entryPoints: [...targets],
+  outdir: dist,
+  outbase: dist,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  chunkNames: 'chunks/[name]-[hash]',
+  external: Object.keys(pkg.dependencies ?? {}),
+  allowOverwrite: true,
+  metafile: true,
+  logLevel: 'warning',
+});
+
+// Paths resolved from import.meta.url are written relative to a file two levels deep.
+const bad = [];
+for (const out of Object.keys(result.metafile.outputs)) {
+  const rel = relative(dist, join(root, out));
+  const depth = rel.split('/').length;
+  if (depth === 2) continue;
+  const text = readFileSync(join(root, out), 'utf8');
+  if (/new URL\(\s*["']\.\.\//.test(text)) bad.push(rel);
+}
+if (bad.length) {
+  console.error(`bundle: ${bad.join(', ')}: resolves ../ paths from import.meta.url but is not two levels below the package root`);
+  process.exit(1);
+}
+const chunks = readdirSync(join(dist, 'chunks')).filter((f) => f.endsWith('.js')).length;
+console.log(`bundle: ${targets.size} entry points, ${chunks} shared chunks`);
