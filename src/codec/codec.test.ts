@@ -61,3 +61,53 @@ test('parseCpuRange reads kernel cpu lists', () => {
   assert.throws(() => parseCpuRange(''), /empty/);
   assert.throws(() => parseCpuRange('x'), /cannot parse/);
 });
+
+test('integer codecs refuse what they cannot represent: TypeError for non-numbers, RangeError for fractions and out-of-range values', () => {
+  const view = new DataView(new ArrayBuffer(8));
+  const cases: Array<[Codec<number>, number, number]> = [
+    [u8, 0, 255],
+    [u16, 0, 65535],
+    [u32, 0, 2 ** 32 - 1],
+    [u32be, 0, 2 ** 32 - 1],
+    [i32, -(2 ** 31), 2 ** 31 - 1],
+  ];
+  for (const [c, min, max] of cases) {
+    const msg = (got: string) => new RegExp(`: ${c.name} wants an integer in \\[${min}, ${max}\\], got ${got.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+    for (const bad of ['abc', null, {}, undefined, 1n, true, [1]]) assert.throws(() => c.encode(bad as unknown as number, view, 0), TypeError, `${c.name} ${String(bad)}`);
+    assert.throws(() => c.encode('abc' as unknown as number, view, 0), msg(`string "abc"`));
+    for (const bad of [min - 1, max + 1, 1.5, NaN, Infinity, -Infinity]) assert.throws(() => c.encode(bad, view, 0), (e: unknown) => e instanceof RangeError && msg(String(bad)).test(String(e)));
+    c.encode(min, view, 0);
+    assert.equal(c.decode(view, 0), min);
+    c.encode(max, view, 0);
+    assert.equal(c.decode(view, 0), max);
+  }
+  assert.throws(() => u32.encode(2 ** 32, view, 0), /: u32 wants an integer in \[0, 4294967295\], got 4294967296$/);
+});
+
+test('64-bit codecs take a bigint in range or a safe integer number, nothing else', () => {
+  const view = new DataView(new ArrayBuffer(8));
+  u64.encode(2n ** 64n - 1n, view, 0);
+  assert.equal(u64.decode(view, 0), 2n ** 64n - 1n);
+  u64.encode(Number.MAX_SAFE_INTEGER as unknown as bigint, view, 0);
+  assert.equal(u64.decode(view, 0), BigInt(Number.MAX_SAFE_INTEGER));
+  i64.encode(-5 as unknown as bigint, view, 0);
+  assert.equal(i64.decode(view, 0), -5n);
+  assert.throws(() => u64.encode(-1n, view, 0), /: u64 wants a bigint \(or a safe integer number\) in \[0, 18446744073709551615\], got -1n$/);
+  assert.throws(() => u64.encode(2n ** 64n, view, 0), RangeError);
+  assert.throws(() => i64.encode(2n ** 63n, view, 0), RangeError);
+  assert.throws(() => u64.encode(-1 as unknown as bigint, view, 0), RangeError);
+  assert.throws(() => u64.encode(2 ** 53 as unknown as bigint, view, 0), RangeError, 'not a safe integer');
+  assert.throws(() => u64.encode(1.5 as unknown as bigint, view, 0), RangeError);
+  for (const bad of ['1', null, {}, undefined, true]) assert.throws(() => u64.encode(bad as unknown as bigint, view, 0), TypeError);
+});
+
+test('bytes codec refuses strings, arrays and other typed arrays', () => {
+  const view = new DataView(new ArrayBuffer(8));
+  const c = bytes(4);
+  assert.throws(() => c.encode('abcd' as unknown as Buffer, view, 0), /: bytes\(4\) wants a Uint8Array of 4 bytes, got string "abcd"$/);
+  for (const bad of [[1, 2, 3, 4], new Uint32Array(4), null, 5]) assert.throws(() => c.encode(bad as unknown as Buffer, view, 0), TypeError);
+  c.encode(new Uint8Array([1, 2, 3, 4]) as Buffer, view, 0);
+  assert.deepEqual([...c.decode(view, 0)], [1, 2, 3, 4]);
+  assert.throws(() => perCpu(u32, 2).encode('ab' as unknown as number[], new DataView(new ArrayBuffer(16)), 0), TypeError);
+  assert.throws(() => perCpu(u32, 0), RangeError);
+});

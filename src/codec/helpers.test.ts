@@ -47,3 +47,21 @@ test('128-bit integers round-trip', () => {
     }),
   );
 });
+
+test('helper codecs refuse values they cannot represent', async () => {
+  const { i8Codec, i16Codec, u128Codec, i128Codec, boolCodec, f32Codec, f64Codec, ptrCodec } = await import('./helpers.js');
+  const view = new DataView(new ArrayBuffer(16));
+  assert.throws(() => i8Codec.encode(128, view, 0), RangeError);
+  assert.throws(() => i16Codec.encode(-32769, view, 0), RangeError);
+  assert.throws(() => i16Codec.encode('1' as unknown as number, view, 0), TypeError);
+  assert.throws(() => u128Codec.encode(-1n, view, 0), RangeError);
+  assert.throws(() => i128Codec.encode(2n ** 127n, view, 0), RangeError);
+  assert.throws(() => boolCodec.encode(1 as unknown as boolean, view, 0), TypeError);
+  assert.throws(() => f32Codec.encode('1' as unknown as number, view, 0), TypeError);
+  assert.throws(() => f64Codec.encode(1n as unknown as number, view, 0), TypeError);
+  assert.throws(() => ptrCodec.encode(-1n, view, 0), RangeError);
+  i8Codec.encode(-128, view, 0);
+  assert.equal(i8Codec.decode(view, 0), -128);
+  f64Codec.encode(NaN, view, 0);
+  assert.ok(Number.isNaN(f64Codec.decode(view, 0)));
+});

@@ -7,13 +7,25 @@
  * `char[N]` strings: decoding reads UTF-8 up to the first NUL (all N bytes when there is none);
  * encoding writes the UTF-8 bytes and zero-fills the rest, throwing when they are longer than N.
  */
-import type { Codec } from './codec.js';
+import { checkBigInt, checkInteger, describeValue, type Codec } from './codec.js';
+
+/** Returns `v` when it is a boolean; throws a TypeError naming `name` otherwise. */
+export function checkBoolean(name: string, v: unknown): boolean {
+  if (typeof v !== 'boolean') throw new TypeError(`${name} wants a boolean, got ${describeValue(v)}`);
+  return v;
+}
+
+/** Returns `v` when it is a number (NaN and infinities included, as floats hold them); throws a TypeError naming `name` otherwise. */
+export function checkNumber(name: string, v: unknown): number {
+  if (typeof v !== 'number') throw new TypeError(`${name} wants a number, got ${describeValue(v)}`);
+  return v;
+}
 
 /** Signed 8-bit integer as number. */
 export const i8Codec: Codec<number> = {
   size: 1,
   name: 'i8',
-  encode: (v, d, o) => d.setInt8(o, v),
+  encode: (v, d, o) => d.setInt8(o, checkInteger('i8', v, -0x80, 0x7f)),
   decode: (d, o) => d.getInt8(o),
 };
 
@@ -21,7 +33,7 @@ export const i8Codec: Codec<number> = {
 export const i16Codec: Codec<number> = {
   size: 2,
   name: 'i16',
-  encode: (v, d, o) => d.setInt16(o, v, true),
+  encode: (v, d, o) => d.setInt16(o, checkInteger('i16', v, -0x8000, 0x7fff), true),
   decode: (d, o) => d.getInt16(o, true),
 };
 
@@ -29,7 +41,7 @@ export const i16Codec: Codec<number> = {
 export const u128Codec: Codec<bigint> = {
   size: 16,
   name: 'u128',
-  encode: (v, d, o) => putInt128(d, o, v),
+  encode: (v, d, o) => putInt128(d, o, checkBigInt('u128', v, 0n, (1n << 128n) - 1n)),
   decode: (d, o) => getInt128(d, o, false),
 };
 
@@ -37,7 +49,7 @@ export const u128Codec: Codec<bigint> = {
 export const i128Codec: Codec<bigint> = {
   size: 16,
   name: 'i128',
-  encode: (v, d, o) => putInt128(d, o, v),
+  encode: (v, d, o) => putInt128(d, o, checkBigInt('i128', v, -(1n << 127n), (1n << 127n) - 1n)),
   decode: (d, o) => getInt128(d, o, true),
 };
 
@@ -45,7 +57,7 @@ export const i128Codec: Codec<bigint> = {
 export const boolCodec: Codec<boolean> = {
   size: 1,
   name: 'bool',
-  encode: (v, d, o) => d.setUint8(o, v ? 1 : 0),
+  encode: (v, d, o) => d.setUint8(o, checkBoolean('bool', v) ? 1 : 0),
   decode: (d, o) => d.getUint8(o) !== 0,
 };
 
@@ -53,7 +65,7 @@ export const boolCodec: Codec<boolean> = {
 export const f32Codec: Codec<number> = {
   size: 4,
   name: 'f32',
-  encode: (v, d, o) => d.setFloat32(o, v, true),
+  encode: (v, d, o) => d.setFloat32(o, checkNumber('f32', v), true),
   decode: (d, o) => d.getFloat32(o, true),
 };
 
@@ -61,7 +73,7 @@ export const f32Codec: Codec<number> = {
 export const f64Codec: Codec<number> = {
   size: 8,
   name: 'f64',
-  encode: (v, d, o) => d.setFloat64(o, v, true),
+  encode: (v, d, o) => d.setFloat64(o, checkNumber('f64', v), true),
   decode: (d, o) => d.getFloat64(o, true),
 };
 
@@ -69,7 +81,7 @@ export const f64Codec: Codec<number> = {
 export const ptrCodec: Codec<bigint> = {
   size: 8,
   name: 'pointer',
-  encode: (v, d, o) => d.setBigUint64(o, v, true),
+  encode: (v, d, o) => d.setBigUint64(o, checkBigInt('pointer', v, 0n, 0xffffffffffffffffn), true),
   decode: (d, o) => d.getBigUint64(o, true),
 };
 

@@ -10,9 +10,11 @@
  */
 import { native } from '../sys/native.js';
 import { ClosedError } from '../sys/errors.js';
-import { bytes, i64, u64, type Codec } from '../codec/codec.js';
+import { bytes, describeValue, i32, i64, u16, u32, u64, u8, type Codec } from '../codec/codec.js';
+import { boolCodec, i16Codec, i8Codec } from '../codec/helpers.js';
 import { skipQualifiers, type Spec } from '../btf/index.js';
 import type { BpfMap } from '../map/map.js';
+import { encodeArg } from '../map/options.js';
 import type { VariableSpec } from '../spec/index.js';
 
 /** What {@link Variable.get} returns without an explicit codec: numbers up to 32 bits, bigint for 64, boolean, or bytes. */
@@ -50,6 +52,11 @@ export class DataSection {
   /** The map's name (`.data`, `.bss`...). */
   get name(): string {
     return this.#map.name;
+  }
+
+  /** The section's size in bytes (the map's value size): every variable lies within it. */
+  get size(): number {
+    return this.#map.valueSize;
   }
 
   /** Whether reads and writes go straight to mapped memory. */
@@ -107,26 +114,16 @@ export function codecForBtfType(btf: Spec | undefined, typeId: number, size: num
   const isEnum = t.kind === 'enum' || t.kind === 'enum64';
   if (!(isInt || isEnum || t.kind === 'ptr') || size !== (t.kind === 'ptr' ? 8 : (t as { size: number }).size)) return raw;
   const signed = (t.kind === 'int' && t.encoding === 'signed') || (isEnum && (t as { signed?: boolean }).signed === true);
-  if (t.kind === 'int' && t.encoding === 'bool' && size === 1) {
-    return { size: 1, name: 'bool', encode: (v, d, o) => d.setUint8(o, v ? 1 : 0), decode: (d, o) => d.getUint8(o) !== 0 };
-  }
+  if (t.kind === 'int' && t.encoding === 'bool' && size === 1) return boolCodec as Codec<VariableValue>;
   switch (size) {
     case 1:
-      return signed
-        ? { size, name: 'i8', encode: (v, d, o) => d.setInt8(o, Number(v)), decode: (d, o) => d.getInt8(o) }
-        : { size, name: 'u8', encode: (v, d, o) => d.setUint8(o, Number(v)), decode: (d, o) => d.getUint8(o) };
+      return (signed ? i8Codec : u8) as Codec<VariableValue>;
     case 2:
-      return signed
-        ? { size, name: 'i16', encode: (v, d, o) => d.setInt16(o, Number(v), true), decode: (d, o) => d.getInt16(o, true) }
-        : { size, name: 'u16', encode: (v, d, o) => d.setUint16(o, Number(v), true), decode: (d, o) => d.getUint16(o, true) };
+      return (signed ? i16Codec : u16) as Codec<VariableValue>;
     case 4:
-      return signed
-        ? { size, name: 'i32', encode: (v, d, o) => d.setInt32(o, Number(v), true), decode: (d, o) => d.getInt32(o, true) }
-        : { size, name: 'u32', encode: (v, d, o) => d.setUint32(o, Number(v), true), decode: (d, o) => d.getUint32(o, true) };
-    case 8: {
-      const c = signed ? i64 : u64;
-      return { size, name: c.name, encode: (v, d, o) => c.encode(BigInt(v as number | bigint), d, o), decode: (d, o) => c.decode(d, o) };
-    }
+      return (signed ? i32 : u32) as Codec<VariableValue>;
+    case 8:
+      return (signed ? i64 : u64) as Codec<VariableValue>;
     default:
       return raw;
   }
@@ -169,6 +166,9 @@ export class Variable<T = VariableValue> {
     this.constant = spec.constant;
     this.#section = section;
     this.#label = `variable ${spec.name}`;
+    if (!Number.isInteger(spec.offset) || !Number.isInteger(spec.size) || spec.offset < 0 || spec.size < 0 || spec.offset + spec.size > section.size) {
+      throw new RangeError(`${this.#label}: offset ${spec.offset} and size ${spec.size} lie outside ${spec.mapName} (${section.size} bytes)`);
+    }
     if (codec.size !== spec.size) throw new TypeError(`${this.#label}: codec ${codec.name ?? ''} is ${codec.size} bytes, the variable is ${spec.size}`);
     this.codec = codec;
   }
@@ -189,7 +189,7 @@ export class Variable<T = VariableValue> {
    */
   set(value: T): void {
     this.#writable();
-    this.#section.write(this.#label, this.offset, (view) => this.codec.encode(value, view, this.offset));
+    this.#section.write(this.#label, this.offset, (view) => encodeArg(`${this.#label}: set`, 'value', this.codec, value, view, this.offset));
   }
 
   /** A copy of the variable's bytes. */
@@ -201,6 +201,7 @@ export class Variable<T = VariableValue> {
   /** Writes the variable's bytes; `value` must be exactly `size` bytes. */
   setBytes(value: Uint8Array): void {
     this.#writable();
+    if (!(value instanceof Uint8Array)) throw new TypeError(`${this.#label}: setBytes: value must be a Uint8Array, got ${describeValue(value)}`);
     if (value.length !== this.size) throw new RangeError(`${this.#label}: got ${value.length} bytes, the variable is ${this.size}`);
     this.#section.write(this.#label, this.offset, (view) => new Uint8Array(view.buffer, view.byteOffset + this.offset, this.size).set(value));
   }

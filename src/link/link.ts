@@ -2,7 +2,6 @@
  * Link: the common interface of every attachment, and FdLink, the base of those backed by a
  * kernel `bpf_link` fd.
  */
-import { readFileSync } from 'node:fs';
 import { Cmd } from '../sys/enums.gen.js';
 import { GetIdAttr } from '../sys/attrs.js';
 import { bpf } from '../sys/syscall.js';
@@ -10,6 +9,7 @@ import { Errno } from '../sys/errno.js';
 import { Fd } from '../sys/fd.js';
 import { ClosedError, InvalidArgumentError, syscallError } from '../sys/errors.js';
 import { openPinned, pinFd, unpinPath } from '../sys/pin.js';
+import { checkObjectId } from '../sys/object-kind.js';
 import { LinkDetach, LinkUpdate } from './attrs.js';
 import { readLinkInfo, type LinkInfo } from './info.js';
 import { LinkType, linkTypeName } from './link-type.js';
@@ -112,21 +112,9 @@ export function kindOfInfo(info: LinkInfo): LinkKind {
   }
 }
 
-function isLinkFd(raw: number): boolean {
-  try {
-    return /^link_type:/m.test(readFileSync(`/proc/self/fdinfo/${raw}`, 'utf8'));
-  } catch {
-    return true; // no procfs: let BPF_OBJ_GET_INFO_BY_FD decide
-  }
-}
-
 function wrap(fd: Fd, label: string, pinnedPath?: string): Link {
   try {
-    const raw = fd.raw(label);
-    if (!isLinkFd(raw)) {
-      throw new InvalidArgumentError('bpf', 'BPF_OBJ_GET', Errno.EINVAL, label, 'not a link (a map or program?)');
-    }
-    const info = readLinkInfo(raw, label);
+    const info = readLinkInfo(fd.raw(label), label);
     const f = factories.get(info.type);
     const link = f ? f(fd, info, label) : new FdLink(kindOfInfo(info), fd, label);
     if (pinnedPath !== undefined && link instanceof FdLink) link.setPinnedPath(pinnedPath);
@@ -142,18 +130,19 @@ export const Link = {
   /**
    * Opens a link pinned on bpffs (BPF_OBJ_GET). Closing the returned object does not detach a
    * link that is still pinned; `unpin()` then `close()` does.
-   * @throws {KeyNotFoundError} when nothing is pinned there; {@link InvalidArgumentError} when the pin is not a link.
+   * @throws {KeyNotFoundError} when nothing is pinned there; {@link TypeError} when a map or program is pinned there (the message says which).
    */
   fromPinned(path: string): Link {
     const label = `link ${path}`;
-    return wrap(Fd.own(openPinned(path, label)), label, path);
+    return wrap(Fd.own(openPinned(path, label, 'link')), label, path);
   },
 
   /**
    * Opens a link by kernel-wide id (BPF_LINK_GET_FD_BY_ID).
-   * @throws {KeyNotFoundError} when no link has that id.
+   * @throws {KeyNotFoundError} when no link has that id; {@link RangeError} for an id that is not an integer in [1, 2^32 - 1].
    */
   fromId(id: number): Link {
+    checkObjectId('link', id);
     const label = `link id ${id}`;
     const raw = bpf(Cmd.BPF_LINK_GET_FD_BY_ID, GetIdAttr.encode({ id }), `${label}: open`, (e) => (e === Errno.ENOENT ? 'no link with this id' : undefined));
     return wrap(Fd.own(raw), label);

@@ -7,11 +7,12 @@
  */
 import { native } from '../sys/native.js';
 import { Cmd } from '../sys/enums.gen.js';
-import { MapBatchAttr, MapCreateAttr, MapElemAttr, GetIdAttr } from '../sys/attrs.js';
-import { bpf, bpfFd, retError, withPointers } from '../sys/syscall.js';
+import { MapCreateAttr, MapElemAttr, GetIdAttr } from '../sys/attrs.js';
+import { bpf, bpfFd, retError } from '../sys/syscall.js';
 import { Errno } from '../sys/errno.js';
 import { Fd } from '../sys/fd.js';
 import { ClosedError, KeyNotFoundError, SizeError, type SyscallError } from '../sys/errors.js';
+import { checkObjectId, checkObjectKind } from '../sys/object-kind.js';
 import { bytes, isPerCpuCodec, perCpu, possibleCpus, type Codec } from '../codec/codec.js';
 import { MapType, mapTypeShortName, isPerCpuType } from '../types.js';
 import { sanitizeName } from '../sys/object-name.js';
@@ -20,23 +21,12 @@ import { readMapInfo, type MapInfo } from './info.js';
 import { KeyWalker } from './key-walker.js';
 import { openPinned, pinFd, unpinPath } from '../sys/pin.js';
 import { countMap, type CountOptions, type CountResult } from '../count/count.js';
+import { checkBuffer, checkExactBuffer, checkOptions, encodeArg, lookupFlags, updateFlags, type BatchOptions, type UpdateFlag, type UpdateOptions, type LookupOptions } from './options.js';
+import * as batch from './batch.js';
+import type { BatchCursor, BatchTarget } from './batch.js';
 
-/** How an update treats an existing key: `any` (BPF_ANY), `noexist` (BPF_NOEXIST), `exist` (BPF_EXIST). */
-export type UpdateFlag = 'any' | 'noexist' | 'exist';
-
-/** Options of {@link BpfMap.update}. */
-export interface UpdateOptions {
-  /** Default `any`. */
-  flag?: UpdateFlag;
-  /** BPF_F_LOCK: update the value under its `struct bpf_spin_lock`. */
-  lock?: boolean;
-}
-
-/** Options of {@link BpfMap.lookup}. */
-export interface LookupOptions {
-  /** BPF_F_LOCK: read the value under its `struct bpf_spin_lock`. */
-  lock?: boolean;
-}
+export type { UpdateFlag, UpdateOptions, LookupOptions, BatchOptions } from './options.js';
+export type { BatchCursor } from './batch.js';
 
 /** Codecs for a map's keys and values; missing ones default to raw Buffers of the right size. */
 export interface MapCodecs<K, V> {
@@ -70,10 +60,9 @@ export const MapFlags = {
   InnerMap: 1 << 12,
 } as const;
 
-const UPDATE_FLAG: Record<UpdateFlag, number> = { any: 0, noexist: 1, exist: 2 };
-const F_LOCK = 4;
-
 const VALUE_ONLY_TYPES = new Set<number>([MapType.Queue, MapType.Stack, MapType.BloomFilter]);
+const QUEUE_TYPES = new Set<number>([MapType.Queue, MapType.Stack]);
+const BLOOM_TYPES = new Set<number>([MapType.BloomFilter]);
 
 /**
  * For a size mismatch with a C type's codec (`struct x`, `union y`: what `tsbpf gen` writes), the
@@ -90,21 +79,6 @@ export interface WalkState {
   /** Looks up the walker's current key into `value`; false when it was deleted meanwhile. */
   lookupCurrent(): boolean;
 }
-
-/** A cursor over BPF_MAP_LOOKUP_BATCH calls; make one with {@link BpfMap.batchCursor}. */
-export interface BatchCursor {
-  /** True once the kernel said there is nothing more. */
-  readonly done: boolean;
-}
-
-interface CursorState extends BatchCursor {
-  done: boolean;
-  started: boolean;
-  inTok: Uint8Array;
-  outTok: Uint8Array;
-}
-
-const batchSupport = new Map<string, boolean>();
 
 function alloc(n: number): Uint8Array {
   // Never zero-length: the buffer's address is written into attrs once.
@@ -155,6 +129,7 @@ export class BpfMap<K = Buffer, V = Buffer> implements Disposable {
   #delAttr: Uint8Array; // key -> #key, value NULL, flags 0 (DELETE_ELEM wants the rest zero)
   #walkAttr: Uint8Array; // scratch for walkers: pointers set per call
   #walkView: DataView;
+  #batch: BatchTarget<K, V> | undefined;
 
   private constructor(fd: Fd, info: { name: string; type: number; keySize: number; valueSize: number; maxEntries: number; flags: number }, codecs: MapCodecs<K, V>) {
     this.#fd = fd;
@@ -249,10 +224,14 @@ export class BpfMap<K = Buffer, V = Buffer> implements Disposable {
     }
   }
 
-  /** Wraps an fd this process owns (takes ownership), reading the map's info from the kernel. */
+  /**
+   * Wraps an fd this process owns (takes ownership), reading the map's info from the kernel.
+   * @throws {TypeError} when the fd is not a map (a program, link...); the fd is closed then.
+   */
   static fromFd<K = Buffer, V = Buffer>(rawFd: number, codecs: MapCodecs<K, V> = {}): BpfMap<K, V> {
     const fd = Fd.own(rawFd);
     try {
+      checkObjectKind(rawFd, 'map', `map fd ${rawFd}`, `behind fd ${rawFd}`, 'fromFd');
       const info = readMapInfo(rawFd, `map fd ${rawFd}`);
       return new BpfMap<K, V>(fd, info, codecs);
     } catch (e) {
@@ -263,16 +242,20 @@ export class BpfMap<K = Buffer, V = Buffer> implements Disposable {
 
   /**
    * Opens the map with a kernel-wide id (BPF_MAP_GET_FD_BY_ID), as another process made it.
-   * @throws {KeyNotFoundError} when no map has that id.
+   * @throws {KeyNotFoundError} when no map has that id; {@link RangeError} for an id that is not an integer in [1, 2^32 - 1].
    */
   static fromId<K = Buffer, V = Buffer>(id: number, codecs: MapCodecs<K, V> = {}): BpfMap<K, V> {
+    checkObjectId('map', id);
     const raw = bpf(Cmd.BPF_MAP_GET_FD_BY_ID, GetIdAttr.encode({ id }), `map id ${id}: open`, (e) => (e === Errno.ENOENT ? 'no map with this id' : undefined));
     return BpfMap.fromFd<K, V>(raw, codecs);
   }
 
-  /** Opens a map pinned on bpffs (BPF_OBJ_GET). */
+  /**
+   * Opens a map pinned on bpffs (BPF_OBJ_GET).
+   * @throws {KeyNotFoundError} when nothing is pinned there; {@link TypeError} when a program or link is pinned there.
+   */
   static fromPinned<K = Buffer, V = Buffer>(path: string, codecs: MapCodecs<K, V> = {}): BpfMap<K, V> {
-    return BpfMap.fromFd<K, V>(openPinned(path, `map ${path}`), codecs);
+    return BpfMap.fromFd<K, V>(openPinned(path, `map ${path}`, 'map'), codecs);
   }
 
   /** The raw fd, for passing to other calls; throws {@link ClosedError} after close. */
@@ -300,16 +283,21 @@ export class BpfMap<K = Buffer, V = Buffer> implements Disposable {
     if (this.#closed) throw new ClosedError(this.#label);
   }
 
-  #encodeKey(key: K): void {
+  #encodeKey(key: K, op: string): void {
     if (this.keyCodec.size > 0) {
       if (key instanceof Uint8Array && key.length !== this.keySize) throw new SizeError(this.#label, 'key', key.length, this.keySize);
-      this.keyCodec.encode(key, this.#keyView, 0);
+      encodeArg(`${this.#label}: ${op}`, 'key', this.keyCodec, key, this.#keyView, 0);
     }
   }
 
-  #encodeValue(value: V): void {
+  #encodeValue(value: V, op: string): void {
     if (value instanceof Uint8Array && value.length !== this.valueCodec.size) throw new SizeError(this.#label, 'value', value.length, this.valueCodec.size);
-    this.valueCodec.encode(value, this.#valView, 0);
+    encodeArg(`${this.#label}: ${op}`, 'value', this.valueCodec, value, this.#valView, 0);
+  }
+
+  /** Refuses an operation that maps of this type do not have (pop on a hash...). */
+  #checkKind(op: string, types: ReadonlySet<number>, which: string): void {
+    if (!types.has(this.type)) throw new TypeError(`${this.#label}: ${op}: ${mapTypeShortName(this.type)} maps have no ${op} (${which} only)`);
   }
 
   #fail(cmd: number, r: number, op: string): SyscallError {
@@ -319,11 +307,13 @@ export class BpfMap<K = Buffer, V = Buffer> implements Disposable {
   /**
    * Looks a key up; `undefined` when absent.
    * For per-CPU maps the value is an array with one entry per possible CPU.
+   * @throws {TypeError} / {@link RangeError} for a key its codec cannot encode, or unknown options.
    */
   lookup(key: K, opts?: LookupOptions): V | undefined {
     this.#check();
-    this.#encodeKey(key);
-    this.#elemView.setUint32(24, opts?.lock ? F_LOCK : 0, true);
+    const flags = lookupFlags(`${this.#label}: lookup`, opts);
+    this.#encodeKey(key, 'lookup');
+    this.#elemView.setUint32(24, flags, true);
     const r = native().bpfRet(Cmd.BPF_MAP_LOOKUP_ELEM, this.#elem);
     if (r < 0) {
       if (r === -Errno.ENOENT) return undefined;
@@ -335,7 +325,7 @@ export class BpfMap<K = Buffer, V = Buffer> implements Disposable {
   /** Whether the key is present. */
   has(key: K): boolean {
     this.#check();
-    this.#encodeKey(key);
+    this.#encodeKey(key, 'has');
     this.#elemView.setUint32(24, 0, true);
     const r = native().bpfRet(Cmd.BPF_MAP_LOOKUP_ELEM, this.#elem);
     if (r === -Errno.ENOENT) return false;
@@ -346,25 +336,28 @@ export class BpfMap<K = Buffer, V = Buffer> implements Disposable {
   /**
    * Inserts or replaces a value.
    * @throws {KeyExistsError} with `noexist` on an existing key; {@link KeyNotFoundError} with `exist` on a missing one;
-   *   {@link MapFullError} when a hash map is full.
+   *   {@link MapFullError} when a hash map is full; {@link TypeError} for an unknown flag or option, or a number given as flag.
    */
   update(key: K, value: V, opts?: UpdateOptions | UpdateFlag): void {
     this.#check();
-    this.#encodeKey(key);
-    this.#encodeValue(value);
-    const o = typeof opts === 'string' ? { flag: opts } : opts;
-    const flag = o?.flag ? UPDATE_FLAG[o.flag] : 0;
-    if (flag === undefined) throw new TypeError(`${this.#label}: update: unknown flag ${String(o?.flag)} (any, noexist, exist)`);
-    this.#elemView.setUint32(24, flag | (o?.lock ? F_LOCK : 0), true);
+    const flags = updateFlags(`${this.#label}: update`, opts);
+    this.#encodeKey(key, 'update');
+    this.#encodeValue(value, 'update');
+    this.#elemView.setUint32(24, flags, true);
     const r = native().bpfRet(Cmd.BPF_MAP_UPDATE_ELEM, this.#elem);
     if (r < 0) throw this.#fail(Cmd.BPF_MAP_UPDATE_ELEM, r, 'update');
   }
 
-  /** Updates with raw key and value bytes (sizes checked); used for initial contents. */
-  updateRaw(key: Uint8Array, value: Uint8Array, flags = 0): void {
+  /**
+   * Updates with raw key and value bytes: Uint8Arrays of exactly the key size and the value codec's
+   * size ({@link SizeError} otherwise); options as for {@link BpfMap.update}.
+   */
+  updateRaw(key: Uint8Array, value: Uint8Array, opts?: UpdateOptions | UpdateFlag): void {
     this.#check();
-    if (key.length !== this.keySize) throw new SizeError(this.#label, 'key', key.length, this.keySize);
-    if (value.length !== this.valueCodec.size) throw new SizeError(this.#label, 'value', value.length, this.valueCodec.size);
+    const ctx = `${this.#label}: update`;
+    const flags = updateFlags(ctx, opts);
+    checkExactBuffer(this.#label, ctx, 'key', key, this.keySize);
+    checkExactBuffer(this.#label, ctx, 'value', value, this.valueCodec.size);
     this.#key.set(key);
     this.#val.set(value);
     this.#elemView.setUint32(24, flags, true);
@@ -372,10 +365,13 @@ export class BpfMap<K = Buffer, V = Buffer> implements Disposable {
     if (r < 0) throw this.#fail(Cmd.BPF_MAP_UPDATE_ELEM, r, 'update');
   }
 
-  /** Looks up raw key bytes into the map's internal value buffer; returns a view valid until the next call, or undefined. */
+  /**
+   * Looks up raw key bytes (a Uint8Array of exactly the key size) into the map's internal value
+   * buffer; returns a view valid until the next call, or undefined.
+   */
   lookupRaw(key: Uint8Array): Uint8Array | undefined {
     this.#check();
-    if (key.length !== this.keySize) throw new SizeError(this.#label, 'key', key.length, this.keySize);
+    checkExactBuffer(this.#label, `${this.#label}: lookup`, 'key', key, this.keySize);
     this.#key.set(key);
     this.#elemView.setUint32(24, 0, true);
     const r = native().bpfRet(Cmd.BPF_MAP_LOOKUP_ELEM, this.#elem);
@@ -390,7 +386,7 @@ export class BpfMap<K = Buffer, V = Buffer> implements Disposable {
    */
   delete(key: K): boolean {
     this.#check();
-    this.#encodeKey(key);
+    this.#encodeKey(key, 'delete');
     const r = native().bpfRet(Cmd.BPF_MAP_DELETE_ELEM, this.#delAttr);
     if (r === -Errno.ENOENT) return false;
     if (r < 0) throw this.#fail(Cmd.BPF_MAP_DELETE_ELEM, r, 'delete');
@@ -400,7 +396,7 @@ export class BpfMap<K = Buffer, V = Buffer> implements Disposable {
   /** Looks a key up and deletes it in one step (BPF_MAP_LOOKUP_AND_DELETE_ELEM); undefined when absent. */
   lookupAndDelete(key: K): V | undefined {
     this.#check();
-    this.#encodeKey(key);
+    this.#encodeKey(key, 'lookup and delete');
     this.#elemView.setUint32(24, 0, true);
     const r = native().bpfRet(Cmd.BPF_MAP_LOOKUP_AND_DELETE_ELEM, this.#elem);
     if (r === -Errno.ENOENT) return undefined;
@@ -410,29 +406,40 @@ export class BpfMap<K = Buffer, V = Buffer> implements Disposable {
 
   /**
    * Pushes a value onto a queue, stack or bloom filter. With `exist`, a full queue or stack drops
-   * its oldest element instead of failing.
-   * @throws {MapFullError} when a queue or stack is full.
+   * its oldest element instead of failing (bloom filters take only `any`).
+   * @throws {MapFullError} when a queue or stack is full; {@link TypeError} on other map types or for another flag.
    */
   push(value: V, flag: 'any' | 'exist' = 'any'): void {
     this.#check();
-    this.#encodeValue(value);
-    this.#elemView.setUint32(24, UPDATE_FLAG[flag], true);
+    this.#checkKind('push', VALUE_ONLY_TYPES, 'queue, stack and bloom filter');
+    const flags = updateFlags(`${this.#label}: push`, flag, this.type === MapType.BloomFilter ? ['any'] : ['any', 'exist'], true);
+    this.#encodeValue(value, 'push');
+    this.#elemView.setUint32(24, flags, true);
     const r = native().bpfRet(Cmd.BPF_MAP_UPDATE_ELEM, this.#elem);
     if (r < 0) throw this.#fail(Cmd.BPF_MAP_UPDATE_ELEM, r, 'push');
   }
 
-  /** Removes and returns the next value of a queue (oldest) or stack (newest); undefined when empty. */
+  /**
+   * Removes and returns the next value of a queue (oldest) or stack (newest); undefined when empty.
+   * @throws {TypeError} on other map types.
+   */
   pop(): V | undefined {
     this.#check();
+    this.#checkKind('pop', QUEUE_TYPES, 'queue and stack');
+    this.#elemView.setUint32(24, 0, true);
     const r = native().bpfRet(Cmd.BPF_MAP_LOOKUP_AND_DELETE_ELEM, this.#elem);
     if (r === -Errno.ENOENT) return undefined;
     if (r < 0) throw this.#fail(Cmd.BPF_MAP_LOOKUP_AND_DELETE_ELEM, r, 'pop');
     return this.valueCodec.decode(this.#valView, 0);
   }
 
-  /** Returns the next value of a queue or stack without removing it; undefined when empty. */
+  /**
+   * Returns the next value of a queue or stack without removing it; undefined when empty.
+   * @throws {TypeError} on other map types.
+   */
   peek(): V | undefined {
     this.#check();
+    this.#checkKind('peek', QUEUE_TYPES, 'queue and stack');
     this.#elemView.setUint32(24, 0, true);
     const r = native().bpfRet(Cmd.BPF_MAP_LOOKUP_ELEM, this.#elem);
     if (r === -Errno.ENOENT) return undefined;
@@ -440,20 +447,32 @@ export class BpfMap<K = Buffer, V = Buffer> implements Disposable {
     return this.valueCodec.decode(this.#valView, 0);
   }
 
-  /** Asks a bloom filter whether it may hold `value` (false means certainly not). */
+  /**
+   * Asks a bloom filter whether it may hold `value` (false means certainly not).
+   * @throws {TypeError} on other map types.
+   */
   mayContain(value: V): boolean {
     this.#check();
-    this.#encodeValue(value);
+    this.#checkKind('mayContain', BLOOM_TYPES, 'bloom filter');
+    this.#encodeValue(value, 'mayContain');
     this.#elemView.setUint32(24, 0, true);
     const r = native().bpfRet(Cmd.BPF_MAP_LOOKUP_ELEM, this.#elem);
     if (r === -Errno.ENOENT) return false;
-    if (r < 0) throw this.#fail(Cmd.BPF_MAP_LOOKUP_ELEM, r, 'peek');
+    if (r < 0) throw this.#fail(Cmd.BPF_MAP_LOOKUP_ELEM, r, 'mayContain');
     return true;
   }
 
-  /** Raw GET_NEXT_KEY into `out`: the key after `prev` (the first key when null); false at the end. */
+  /**
+   * Raw GET_NEXT_KEY into `out`: the key after `prev` (the first key when null); false at the end.
+   * @throws {TypeError} for arguments that are not Uint8Arrays; {@link RangeError} when `prev` or `out` is shorter than the key size.
+   */
   nextKeyRaw(prev: Uint8Array | null, out: Uint8Array): boolean {
     this.#check();
+    const ctx = `${this.#label}: next key`;
+    if (prev !== null) checkBuffer(ctx, 'prev', prev);
+    checkBuffer(ctx, 'out', out);
+    if (prev !== null && prev.length < this.keySize) throw new RangeError(`${ctx}: prev is ${prev.length} bytes, shorter than the key (${this.keySize})`);
+    if (out.length < this.keySize) throw new RangeError(`${ctx}: out is ${out.length} bytes, shorter than the key (${this.keySize})`);
     const a = native();
     const attr = this.#walkAttr;
     this.#walkView.setBigUint64(8, prev ? a.addressOf(prev) : 0n, true);
@@ -557,156 +576,70 @@ export class BpfMap<K = Buffer, V = Buffer> implements Disposable {
     return n;
   }
 
-  // ---- batch operations ----
+  // ---- batch operations (src/map/batch.ts) ----
 
-  /** Whether this map type has the kernel's batch operations (probed on first use, cached per map type). */
+  /** Whether this map type has the kernel's BPF_MAP_LOOKUP_BATCH: known after the first batch lookup (cached per map type), undefined before. */
   batchSupported(): boolean | undefined {
-    return batchSupport.get(`${this.type}`);
+    return batch.batchSupported(this.type);
   }
 
-  /** A fresh cursor for {@link BpfMap.lookupBatchInto}. */
+  /** A fresh cursor for {@link BpfMap.lookupBatchInto} on this map. */
   batchCursor(): BatchCursor {
-    const tok = Math.max(8, this.keySize);
-    return { done: false, started: false, inTok: new Uint8Array(tok), outTok: new Uint8Array(tok) } as CursorState;
+    this.#check();
+    return batch.batchCursor(this.#batchTarget() as BatchTarget<unknown, unknown>);
   }
 
   /**
    * One BPF_MAP_LOOKUP_BATCH (or LOOKUP_AND_DELETE_BATCH with `del`) call: fills `keys` and
-   * `values` (raw bytes, `count` elements each) from where `cursor` stands and returns how many it
+   * `values` (raw bytes, packed) from where `cursor` stands and returns how many elements it
    * wrote; 0 with `cursor.done` at the end. Falls back to GET_NEXT_KEY and single lookups (and
    * deletes) where the map type has no batch operations, with the same results.
+   * @throws {TypeError} for a cursor from another map or buffers that are not Uint8Arrays; {@link RangeError} when they hold no element.
    */
   lookupBatchInto(cursor: BatchCursor, keys: Uint8Array, values: Uint8Array, del = false): number {
     this.#check();
-    const c = cursor as CursorState;
-    if (c.done) return 0;
-    const vsize = this.valueCodec.size;
-    const max = Math.min(Math.floor(keys.length / Math.max(1, this.keySize)), Math.floor(values.length / vsize));
-    if (max <= 0) throw new RangeError(`${this.#label}: batch: buffers hold no element (key ${this.keySize} B, value ${vsize} B)`);
-    const support = batchSupport.get(`${this.type}:${del ? 'd' : 'l'}`);
-    if (support !== false) {
-      const cmd = del ? Cmd.BPF_MAP_LOOKUP_AND_DELETE_BATCH : Cmd.BPF_MAP_LOOKUP_BATCH;
-      let count = max;
-      for (;;) {
-        const attr = MapBatchAttr.encode({
-          in_batch: c.started ? c.inTok : null,
-          out_batch: c.outTok,
-          keys,
-          values,
-          count,
-          map_fd: this.#rawFd,
-        });
-        const r = native().bpfRet(cmd, withPointers(attr));
-        const got = MapBatchAttr.u32(attr.bytes, 'count');
-        if (r === -Errno.ENOTSUPP || r === -Errno.EOPNOTSUPP) {
-          batchSupport.set(`${this.type}:${del ? 'd' : 'l'}`, false);
-          break;
-        }
-        batchSupport.set(`${this.type}:${del ? 'd' : 'l'}`, true);
-        if (r === -Errno.ENOSPC && got === 0) {
-          throw new RangeError(`${this.#label}: batch: a hash bucket holds more than ${count} elements; use larger buffers`);
-        }
-        if (r < 0 && r !== -Errno.ENOENT) throw this.#fail(cmd, r, del ? 'lookup and delete batch' : 'lookup batch');
-        if (r === -Errno.ENOENT) c.done = true;
-        c.started = true;
-        c.inTok.set(c.outTok);
-        if (got === 0 && !c.done) continue;
-        return got;
-      }
-    }
-    return this.#lookupBatchFallback(c, keys, values, max, del);
-  }
-
-  #lookupBatchFallback(c: CursorState, keys: Uint8Array, values: Uint8Array, max: number, del: boolean): number {
-    // The cursor token holds the last key returned; deleted keys make GET_NEXT_KEY restart, which
-    // with `del` is exactly what draining needs.
-    const ks = this.keySize;
-    const vs = this.valueCodec.size;
-    let n = 0;
-    const cur = c.inTok.subarray(0, ks);
-    while (n < max) {
-      if (!this.nextKeyRaw(c.started && !del ? cur : null, this.#next)) {
-        c.done = true;
-        break;
-      }
-      c.started = true;
-      cur.set(this.#next.subarray(0, ks));
-      const v = this.lookupRaw(cur);
-      if (v === undefined) continue;
-      keys.set(cur, n * ks);
-      values.set(v, n * vs);
-      if (del) {
-        this.#key.set(cur);
-        native().bpfRet(Cmd.BPF_MAP_DELETE_ELEM, this.#delAttr);
-      }
-      n++;
-    }
-    return n;
+    return batch.lookupBatchInto(this.#batchTarget() as BatchTarget<unknown, unknown>, cursor, keys, values, del);
   }
 
   /**
    * Iterates all entries in batches of `batchSize` (BPF_MAP_LOOKUP_BATCH), decoding each; with
    * `delete`, entries are removed as they are read (LOOKUP_AND_DELETE_BATCH).
    */
-  *entriesBatch(opts: { batchSize?: number; delete?: boolean } = {}): Generator<[K, V], void, undefined> {
-    const n = opts.batchSize ?? 4096;
-    const keys = new Uint8Array(n * Math.max(1, this.keySize));
-    const values = new Uint8Array(n * this.valueCodec.size);
-    const kv = viewOf(keys);
-    const vv = viewOf(values);
-    const cursor = this.batchCursor();
-    while (!cursor.done) {
-      const got = this.lookupBatchInto(cursor, keys, values, opts.delete);
-      for (let i = 0; i < got; i++) yield [this.keyCodec.decode(kv, i * this.keySize), this.valueCodec.decode(vv, i * this.valueCodec.size)];
-    }
+  *entriesBatch(opts: BatchOptions = {}): Generator<[K, V], void, undefined> {
+    this.#check();
+    yield* batch.entriesBatch(this.#batchTarget(), opts);
   }
 
   /**
    * Calls `fn(key, value)` for every entry, read with batch lookups (BPF_MAP_LOOKUP_BATCH, or
    * LOOKUP_AND_DELETE_BATCH with `delete`); the fastest way to visit a whole map.
    */
-  forEachBatch(fn: (key: K, value: V) => void, opts: { batchSize?: number; delete?: boolean } = {}): number {
-    const n = opts.batchSize ?? 8192;
-    const ks = Math.max(1, this.keySize);
-    const vs = this.valueCodec.size;
-    const keys = new Uint8Array(n * ks);
-    const values = new Uint8Array(n * vs);
-    const kv = viewOf(keys);
-    const vv = viewOf(values);
-    const kc = this.keyCodec;
-    const vc = this.valueCodec;
-    const cursor = this.batchCursor();
-    let total = 0;
-    while (!cursor.done) {
-      const got = this.lookupBatchInto(cursor, keys, values, opts.delete);
-      for (let i = 0; i < got; i++) fn(kc.decode(kv, i * ks), vc.decode(vv, i * vs));
-      total += got;
-    }
-    return total;
+  forEachBatch(fn: (key: K, value: V) => void, opts: BatchOptions = {}): number {
+    this.#check();
+    return batch.forEachBatch(this.#batchTarget(), fn, opts, ['batchSize', 'delete'], 8192);
   }
 
   /** All entries read with batch lookups, as an array. */
   lookupBatch(opts: { batchSize?: number } = {}): Array<[K, V]> {
+    this.#check();
     const out: Array<[K, V]> = [];
-    this.forEachBatch((k, v) => out.push([k, v]), opts);
+    batch.forEachBatch(this.#batchTarget(), (k, v) => out.push([k, v]), opts, ['batchSize'], 8192);
     return out;
   }
 
   /** Reads and deletes all entries with LOOKUP_AND_DELETE_BATCH (or single operations where missing). */
   lookupAndDeleteBatch(opts: { batchSize?: number } = {}): Array<[K, V]> {
+    this.#check();
+    const o = checkOptions<BatchOptions>(`${this.#label}: lookup and delete batch`, opts, ['batchSize']);
     const out: Array<[K, V]> = [];
-    this.forEachBatch((k, v) => out.push([k, v]), { ...opts, delete: true });
+    batch.forEachBatch(this.#batchTarget(), (k, v) => out.push([k, v]), { batchSize: o.batchSize, delete: true }, ['batchSize', 'delete'], 8192);
     return out;
   }
 
-  /** Counts entries with BPF_MAP_LOOKUP_BATCH calls of `batchSize` (default 8192), decoding nothing. */
-  countByBatch(batchSize = 8192): number {
-    const keys = new Uint8Array(batchSize * Math.max(1, this.keySize));
-    const values = new Uint8Array(batchSize * this.valueCodec.size);
-    const cursor = this.batchCursor();
-    let n = 0;
-    while (!cursor.done) n += this.lookupBatchInto(cursor, keys, values);
-    return n;
+  /** Counts entries with BPF_MAP_LOOKUP_BATCH calls of `batchSize` (default 8192) elements, decoding nothing. */
+  countByBatch(batchSize?: number): number {
+    this.#check();
+    return batch.countByBatch(this.#batchTarget() as BatchTarget<unknown, unknown>, batchSize);
   }
 
   /**
@@ -716,53 +649,16 @@ export class BpfMap<K = Buffer, V = Buffer> implements Disposable {
    */
   updateBatch(entries: Iterable<[K, V]>, opts?: UpdateOptions | UpdateFlag): number {
     this.#check();
-    const list = Array.isArray(entries) ? (entries as Array<[K, V]>) : [...entries];
-    const ks = Math.max(1, this.keySize);
-    const vs = this.valueCodec.size;
-    const keys = new Uint8Array(list.length * ks);
-    const values = new Uint8Array(list.length * vs);
-    const kv = viewOf(keys);
-    const vv = viewOf(values);
-    for (let i = 0; i < list.length; i++) {
-      const [k, v] = list[i];
-      if (k instanceof Uint8Array && k.length !== this.keySize) throw new SizeError(this.#label, 'key', k.length, this.keySize);
-      if (v instanceof Uint8Array && v.length !== vs) throw new SizeError(this.#label, 'value', v.length, vs);
-      this.keyCodec.encode(k, kv, i * ks);
-      this.valueCodec.encode(v, vv, i * vs);
-    }
-    return this.updateBatchRaw(keys, values, list.length, opts);
+    return batch.updateBatch(this.#batchTarget(), entries, opts);
   }
 
-  /** {@link BpfMap.updateBatch} over raw bytes: `count` keys and values packed back to back. */
+  /**
+   * {@link BpfMap.updateBatch} over raw bytes: `count` keys and values packed back to back.
+   * @throws {RangeError} for a count that is not an integer in [0, 2^32 - 1] or that `keys` or `values` do not hold.
+   */
   updateBatchRaw(keys: Uint8Array, values: Uint8Array, count: number, opts?: UpdateOptions | UpdateFlag): number {
     this.#check();
-    const o = typeof opts === 'string' ? { flag: opts } : opts;
-    const flags = (o?.flag ? UPDATE_FLAG[o.flag] : 0) | (o?.lock ? F_LOCK : 0);
-    if (count === 0) return 0;
-    const ks = this.keySize;
-    const vs = this.valueCodec.size;
-    if (keys.length < count * ks || values.length < count * vs) throw new RangeError(`${this.#label}: update batch: buffers hold fewer than ${count} elements`);
-    // The kernel's batch update takes only BPF_F_LOCK in elem_flags: other flags go one by one.
-    if ((flags & ~F_LOCK) === 0 && batchSupport.get(`${this.type}:u`) !== false) {
-      const attr = MapBatchAttr.encode({ keys, values, count, map_fd: this.#rawFd, elem_flags: flags });
-      const r = native().bpfRet(Cmd.BPF_MAP_UPDATE_BATCH, withPointers(attr));
-      const done = MapBatchAttr.u32(attr.bytes, 'count');
-      if (r === -Errno.ENOTSUPP || r === -Errno.EOPNOTSUPP) {
-        batchSupport.set(`${this.type}:u`, false);
-      } else {
-        batchSupport.set(`${this.type}:u`, true);
-        if (r < 0) throw retError(Cmd.BPF_MAP_UPDATE_BATCH, r, `${this.#label}: update batch`, `after ${done} of ${count} elements`);
-        return done;
-      }
-    }
-    for (let i = 0; i < count; i++) {
-      this.#key.set(keys.subarray(i * ks, (i + 1) * ks));
-      this.#val.set(values.subarray(i * vs, (i + 1) * vs));
-      this.#elemView.setUint32(24, flags, true);
-      const r = native().bpfRet(Cmd.BPF_MAP_UPDATE_ELEM, this.#elem);
-      if (r < 0) throw retError(Cmd.BPF_MAP_UPDATE_ELEM, r, `${this.#label}: update batch`, `after ${i} of ${count} elements`);
-    }
-    return count;
+    return batch.updateBatchRaw(this.#batchTarget() as BatchTarget<unknown, unknown>, keys, values, count, opts);
   }
 
   /**
@@ -772,34 +668,36 @@ export class BpfMap<K = Buffer, V = Buffer> implements Disposable {
    */
   deleteBatch(keys: Iterable<K>): number {
     this.#check();
-    const list = Array.isArray(keys) ? (keys as K[]) : [...keys];
-    const ks = Math.max(1, this.keySize);
-    const buf = new Uint8Array(list.length * ks);
-    const view = viewOf(buf);
-    for (let i = 0; i < list.length; i++) {
-      const k = list[i];
-      if (k instanceof Uint8Array && k.length !== this.keySize) throw new SizeError(this.#label, 'key', k.length, this.keySize);
-      this.keyCodec.encode(k, view, i * ks);
-    }
-    if (list.length === 0) return 0;
-    if (batchSupport.get(`${this.type}:x`) !== false) {
-      const attr = MapBatchAttr.encode({ keys: buf, count: list.length, map_fd: this.#rawFd });
-      const r = native().bpfRet(Cmd.BPF_MAP_DELETE_BATCH, withPointers(attr));
-      const done = MapBatchAttr.u32(attr.bytes, 'count');
-      if (r === -Errno.ENOTSUPP || r === -Errno.EOPNOTSUPP) {
-        batchSupport.set(`${this.type}:x`, false);
-      } else {
-        batchSupport.set(`${this.type}:x`, true);
-        if (r < 0) throw retError(Cmd.BPF_MAP_DELETE_BATCH, r, `${this.#label}: delete batch`, `after ${done} of ${list.length} keys`);
-        return done;
-      }
-    }
-    for (let i = 0; i < list.length; i++) {
-      this.#key.set(buf.subarray(i * ks, (i + 1) * ks));
-      const r = native().bpfRet(Cmd.BPF_MAP_DELETE_ELEM, this.#delAttr);
-      if (r < 0) throw retError(Cmd.BPF_MAP_DELETE_ELEM, r, `${this.#label}: delete batch`, `after ${i} of ${list.length} keys`);
-    }
-    return list.length;
+    return batch.deleteBatch(this.#batchTarget(), keys);
+  }
+
+  /** The map as the batch operations see it: made once, its operations over the map's own buffers. */
+  #batchTarget(): BatchTarget<K, V> {
+    if (this.#batch) return this.#batch;
+    const target: BatchTarget<K, V> = {
+      label: this.#label,
+      fd: this.#rawFd,
+      type: this.type,
+      keySize: this.keySize,
+      valueBytes: this.valueCodec.size,
+      maxEntries: this.maxEntries,
+      keyCodec: this.keyCodec,
+      valueCodec: this.valueCodec,
+      updateElem: (k, v, flags) => {
+        this.#key.set(k);
+        this.#val.set(v);
+        this.#elemView.setUint32(24, flags, true);
+        return native().bpfRet(Cmd.BPF_MAP_UPDATE_ELEM, this.#elem);
+      },
+      deleteElem: (k) => {
+        this.#key.set(k);
+        return native().bpfRet(Cmd.BPF_MAP_DELETE_ELEM, this.#delAttr);
+      },
+      lookupElem: (k) => this.lookupRaw(k),
+      nextKey: (prev) => (this.nextKeyRaw(prev, this.#next) ? this.#next : null),
+    };
+    this.#batch = target;
+    return target;
   }
 
   // ---- pinning and lifetime ----

@@ -5,6 +5,7 @@
  * and values. The kernel keeps the BTF alive while a program or map uses it, so a loader may close
  * the BtfObject once everything that needs it is loaded.
  */
+import { checkObjectId } from '../sys/object-kind.js';
 import { Cmd } from '../sys/enums.gen.js';
 import { BtfInfo, BtfLoadAttr, GetIdAttr, ObjInfoAttr } from '../sys/attrs.js';
 import { bpf } from '../sys/syscall.js';
@@ -83,9 +84,10 @@ export class BtfObject implements Disposable {
 
   /**
    * Opens a BTF object by kernel-wide id (BPF_BTF_GET_FD_BY_ID), e.g. a program's or map's `btfId`.
-   * @throws {KeyNotFoundError} when no BTF object has that id.
+   * @throws {KeyNotFoundError} when no BTF object has that id; {@link RangeError} for an id that is not an integer in [1, 2^32 - 1].
    */
   static fromId(id: number): BtfObject {
+    checkObjectId('btf', id);
     const raw = bpf(Cmd.BPF_BTF_GET_FD_BY_ID, GetIdAttr.encode({ id }), `btf id ${id}: open`, (e) => (e === Errno.ENOENT ? 'no BTF object with this id' : undefined));
     return new BtfObject(Fd.own(raw), `id ${id}`, []);
   }

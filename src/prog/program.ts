@@ -30,8 +30,10 @@ import { synthesizeFuncInfo } from './func-info.js';
 import { applyCoreRelocations } from './core.js';
 import { encodeFuncInfo, encodeLineInfo, FUNC_INFO_SIZE, LINE_INFO_SIZE, type FuncInfo, type LineInfo, type ProgramSpec } from '../spec/index.js';
 import { ProgramType, programTypeName } from '../types.js';
+import { describeValue } from '../codec/codec.js';
 import { sanitizeName } from '../sys/object-name.js';
 import { openPinned, pinFd, unpinPath } from '../sys/pin.js';
+import { checkObjectId, checkObjectKind } from '../sys/object-kind.js';
 import { attachProgram, type AttachProgramOptions } from '../link/attach.js';
 import type { Link } from '../link/link.js';
 import { loadKernelSpec, type Spec } from '../btf/index.js';
@@ -407,10 +409,14 @@ export class Program implements Disposable {
     }
   }
 
-  /** Wraps a program fd this process owns (takes ownership), reading name and type from the kernel. */
+  /**
+   * Wraps a program fd this process owns (takes ownership), reading name and type from the kernel.
+   * @throws {TypeError} when the fd is not a program (a map, link...); the fd is closed then.
+   */
   static fromFd(rawFd: number): Program {
     const fd = Fd.own(rawFd);
     try {
+      checkObjectKind(rawFd, 'program', `program fd ${rawFd}`, `behind fd ${rawFd}`, 'fromFd');
       const info = readProgInfo(rawFd, `program fd ${rawFd}`);
       return new Program(fd, info.name, info.type, 0, []);
     } catch (e) {
@@ -421,16 +427,20 @@ export class Program implements Disposable {
 
   /**
    * Opens a program by kernel-wide id (BPF_PROG_GET_FD_BY_ID).
-   * @throws {KeyNotFoundError} when no program has that id.
+   * @throws {KeyNotFoundError} when no program has that id; {@link RangeError} for an id that is not an integer in [1, 2^32 - 1].
    */
   static fromId(id: number): Program {
+    checkObjectId('program', id);
     const raw = bpf(Cmd.BPF_PROG_GET_FD_BY_ID, GetIdAttr.encode({ id }), `program id ${id}: open`, (e) => (e === Errno.ENOENT ? 'no program with this id' : undefined));
     return Program.fromFd(raw);
   }
 
-  /** Opens a program pinned on bpffs (BPF_OBJ_GET). */
+  /**
+   * Opens a program pinned on bpffs (BPF_OBJ_GET).
+   * @throws {KeyNotFoundError} when nothing is pinned there; {@link TypeError} when a map or link is pinned there.
+   */
   static fromPinned(path: string): Program {
-    return Program.fromFd(openPinned(path, `program ${path}`));
+    return Program.fromFd(openPinned(path, `program ${path}`, 'program'));
   }
 
   /** The raw fd, for attaching; throws {@link ClosedError} after close. */
@@ -461,27 +471,34 @@ export class Program implements Disposable {
    */
   test(dataIn?: Uint8Array, opts: TestRunOptions = {}): TestRunResult {
     const fd = this.fd;
+    const ctxLabel = `${this.#label}: test`;
+    if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) throw new TypeError(`${ctxLabel}: options must be an object`);
+    for (const k of Object.keys(opts)) {
+      if (!TEST_OPTIONS.includes(k)) throw new TypeError(`${ctxLabel}: unknown option ${JSON.stringify(k)} (known: ${TEST_OPTIONS.join(', ')})`);
+    }
+    if (dataIn !== undefined && !(dataIn instanceof Uint8Array)) throw new TypeError(`${ctxLabel}: dataIn must be a Uint8Array, got ${describeValue(dataIn)}`);
     dataIn ??= defaultTestData(this.type);
+    if (dataIn.length > MAX_TEST_BYTES) throw new RangeError(`${ctxLabel}: dataIn is ${dataIn.length} bytes, more than ${MAX_TEST_BYTES}`);
     // Without `repeat` the attr says 0, which the kernel runs once; raw tracepoint test runs
     // (used to run a program on a chosen CPU) even require 0.
-    const repeat = opts.repeat ?? 0;
-    if (opts.repeat !== undefined && (!Number.isInteger(repeat) || repeat < 1 || repeat > 0xffffffff)) {
-      throw new RangeError(`${this.#label}: test: repeat must be a positive integer, got ${String(opts.repeat)}`);
-    }
-    if (!(dataIn instanceof Uint8Array)) throw new TypeError(`${this.#label}: test: dataIn must be a Uint8Array`);
+    const repeat = opts.repeat === undefined ? 0 : checkTestInt(ctxLabel, 'repeat', opts.repeat, 1, 0xffffffff);
+    const ctxIn = opts.ctxIn;
+    if (ctxIn !== undefined && !(ctxIn instanceof Uint8Array)) throw new TypeError(`${ctxLabel}: ctxIn must be a Uint8Array, got ${describeValue(ctxIn)}`);
+    if (ctxIn && ctxIn.length > MAX_TEST_BYTES) throw new RangeError(`${ctxLabel}: ctxIn is ${ctxIn.length} bytes, more than ${MAX_TEST_BYTES}`);
+    const flags = opts.flags === undefined ? 0 : checkTestInt(ctxLabel, 'flags', opts.flags, 0, 0xffffffff);
+    const cpu = opts.cpu === undefined ? 0 : checkTestInt(ctxLabel, 'cpu', opts.cpu, 0, 0xffffffff);
     const syscallProg = this.type === ProgramType.Syscall;
     if (syscallProg && (dataIn.length > 0 || repeat > 1)) {
-      throw new TypeError(`${this.#label}: test: syscall programs take no data and run once; pass their argument as ctxIn`);
+      throw new TypeError(`${ctxLabel}: syscall programs take no data and run once; pass their argument as ctxIn`);
     }
-    const dataOutSize = opts.dataOutSize ?? (dataIn.length > 0 ? dataIn.length + 256 : 0);
-    if (!Number.isInteger(dataOutSize) || dataOutSize < 0) throw new RangeError(`${this.#label}: test: dataOutSize must be a non-negative integer`);
-    const ctxIn = opts.ctxIn;
-    const ctxOutSize = syscallProg ? 0 : (opts.ctxOutSize ?? 0);
-    if (!Number.isInteger(ctxOutSize) || ctxOutSize < 0) throw new RangeError(`${this.#label}: test: ctxOutSize must be a non-negative integer`);
+    const dataOutSize = opts.dataOutSize === undefined ? (dataIn.length > 0 ? dataIn.length + 256 : 0) : checkTestInt(ctxLabel, 'dataOutSize', opts.dataOutSize, 0, MAX_TEST_BYTES);
+    const ctxOutSize = opts.ctxOutSize === undefined ? 0 : checkTestInt(ctxLabel, 'ctxOutSize', opts.ctxOutSize, 0, MAX_TEST_BYTES);
+    if (syscallProg && ctxOutSize > 0) throw new TypeError(`${ctxLabel}: syscall programs write their context back into ctxIn's copy: ctxOutSize does not apply`);
     // Syscall programs write their context back into ctx_in: run them on a copy.
     const ctx = ctxIn && ctxIn.length > 0 ? (syscallProg ? Buffer.from(ctxIn) : ctxIn) : null;
     const dataOut = dataOutSize > 0 && !syscallProg ? new Uint8Array(dataOutSize) : null;
     const ctxOut = ctxOutSize > 0 ? new Uint8Array(ctxOutSize) : null;
+    // Every size below is the length of the buffer whose address goes with it.
     const attr = ProgTestRunAttr.encode({
       prog_fd: fd,
       data_size_in: syscallProg ? 0 : dataIn.length,
@@ -493,8 +510,8 @@ export class Program implements Disposable {
       ctx_in: ctx,
       ctx_size_out: ctxOut ? ctxOut.length : 0,
       ctx_out: ctxOut,
-      flags: opts.flags ?? 0,
-      cpu: opts.cpu ?? 0,
+      flags,
+      cpu,
     });
     for (let tries = 0; ; tries++) {
       try {
@@ -563,6 +580,18 @@ export class Program implements Disposable {
   toString(): string {
     return `${this.#label} (${programTypeName(this.type).replace(/^BPF_PROG_TYPE_/, '').toLowerCase()})`;
   }
+}
+
+/** The option names {@link Program.test} knows. */
+const TEST_OPTIONS = ['repeat', 'ctxIn', 'ctxOutSize', 'dataOutSize', 'flags', 'cpu'];
+
+/** The largest packet or context {@link Program.test} passes or makes room for (16 MiB; the kernel takes far less). */
+export const MAX_TEST_BYTES = 16 << 20;
+
+function checkTestInt(context: string, name: string, v: unknown, min: number, max: number): number {
+  if (typeof v !== 'number') throw new TypeError(`${context}: ${name} must be an integer in [${min}, ${max}], got ${describeValue(v)}`);
+  if (!Number.isInteger(v) || v < min || v > max) throw new RangeError(`${context}: ${name} must be an integer in [${min}, ${max}], got ${v}`);
+  return v;
 }
 
 /** Program types whose test run takes no packet. */

@@ -63,13 +63,13 @@ export class Layout<F extends Record<string, Field>> {
       if (!f) throw new Error(`layout ${this.name}: no field ${String(key)}`);
       switch (f.kind) {
         case 'u32':
-          view.setUint32(f.offset, Number(v), true);
+          view.setUint32(f.offset, this.#int(key, v, 0, 0xffffffff), true);
           break;
         case 's32':
-          view.setInt32(f.offset, Number(v), true);
+          view.setInt32(f.offset, this.#int(key, v, -0x80000000, 0x7fffffff), true);
           break;
         case 'u64':
-          view.setBigUint64(f.offset, BigInt.asUintN(64, BigInt(v as number | bigint)), true);
+          view.setBigUint64(f.offset, this.#u64(key, v), true);
           break;
         case 'ptr':
           if (v !== null) {
@@ -85,6 +85,23 @@ export class Layout<F extends Record<string, Field>> {
       }
     }
     return { bytes, ptrs };
+  }
+
+  // The last check before the kernel: a count or size that is not an integer of the field's width
+  // is refused here rather than wrapped (a -1 count would become 0xffffffff).
+  #int(key: string | number | symbol, v: FieldValue, min: number, max: number): number {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+      throw new RangeError(`layout ${this.name}: field ${String(key)} must be an integer in [${min}, ${max}], got ${typeof v === 'number' ? v : typeof v}`);
+    }
+    return v;
+  }
+
+  #u64(key: string | number | symbol, v: FieldValue): bigint {
+    const b = typeof v === 'bigint' ? v : typeof v === 'number' && Number.isSafeInteger(v) ? BigInt(v) : undefined;
+    if (b === undefined || b < 0n || b > 0xffffffffffffffffn) {
+      throw new RangeError(`layout ${this.name}: field ${String(key)} must be an integer in [0, 2^64 - 1], got ${typeof v === 'number' || typeof v === 'bigint' ? String(v) : typeof v}`);
+    }
+    return b;
   }
 
   /** Reads a u32/s32/u64 field. */

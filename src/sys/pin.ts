@@ -8,13 +8,22 @@ import { ObjPinAttr } from './attrs.js';
 import { bpf } from './syscall.js';
 import { Errno } from './errno.js';
 import { DEFAULT_BPFFS, ensureBpffs } from './bpffs.js';
+import { native } from './native.js';
+import { checkObjectKind, type ObjectKind } from './object-kind.js';
+
+/** Checks a bpffs path argument: a non-empty string without NUL bytes (the kernel would cut it there). */
+function checkPath(path: unknown, context: string): string {
+  if (typeof path !== 'string' || path === '') throw new TypeError(`${context}: path must be a non-empty string, got ${typeof path === 'string' ? 'an empty string' : typeof path}`);
+  if (path.includes('\0')) throw new TypeError(`${context}: path must not contain NUL bytes`);
+  return path;
+}
 
 /**
  * Pins a bpf object fd at `path` (BPF_OBJ_PIN), mounting the default bpffs when the path is under
  * it; errors start with `label` (`map counts`).
  */
 export function pinFd(raw: number, path: string, label: string): void {
-  if (typeof path !== 'string' || path === '') throw new TypeError(`${label}: pin: path must be a non-empty string`);
+  checkPath(path, `${label}: pin`);
   if (path.startsWith(`${DEFAULT_BPFFS}/`)) ensureBpffs();
   bpf(Cmd.BPF_OBJ_PIN, ObjPinAttr.encode({ pathname: Buffer.from(`${path}\0`), bpf_fd: raw }), `${label}: pin ${path}`, (e) =>
     e === Errno.ENOENT ? `directory ${dirname(path)} missing or not on bpffs` : e === Errno.EEXIST ? 'path already exists' : undefined,
@@ -23,12 +32,24 @@ export function pinFd(raw: number, path: string, label: string): void {
 
 /**
  * Opens the object pinned at `path` (BPF_OBJ_GET) and returns its raw fd, which the caller owns.
- * @throws {KeyNotFoundError} when nothing is pinned there.
+ * With `kind`, an object of another kind is refused (its fd closed): a TypeError saying what is
+ * pinned there.
+ * @throws {KeyNotFoundError} when nothing is pinned there; {@link TypeError} for a bad path or the wrong kind.
  */
-export function openPinned(path: string, label: string): number {
-  return bpf(Cmd.BPF_OBJ_GET, ObjPinAttr.encode({ pathname: Buffer.from(`${path}\0`) }), `${label}: open pinned`, (e) =>
+export function openPinned(path: string, label: string, kind?: ObjectKind): number {
+  checkPath(path, `${label}: open pinned`);
+  const fd = bpf(Cmd.BPF_OBJ_GET, ObjPinAttr.encode({ pathname: Buffer.from(`${path}\0`) }), `${label}: open pinned`, (e) =>
     e === Errno.ENOENT ? 'no such pinned object' : undefined,
   );
+  if (kind !== undefined) {
+    try {
+      checkObjectKind(fd, kind, `${label}: open pinned`, 'pinned there');
+    } catch (e) {
+      native().close(fd);
+      throw e;
+    }
+  }
+  return fd;
 }
 
 /** Removes a pin file; with `missingOk`, a file already gone is not an error. */

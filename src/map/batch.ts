@@ -1,0 +1,335 @@
+/**
+ * Batch operations of a map: BPF_MAP_LOOKUP_BATCH, LOOKUP_AND_DELETE_BATCH, UPDATE_BATCH and
+ * DELETE_BATCH, with the same results from single-element calls where the map type lacks them.
+ *
+ * {@link BpfMap} delegates its batch methods here, handing over a {@link BatchTarget}: the map's
+ * identity, codecs and single-element operations over raw bytes. Every buffer and count is
+ * checked against the map's key and value sizes before the kernel sees its address.
+ */
+import { native } from '../sys/native.js';
+import { Cmd } from '../sys/enums.gen.js';
+import { MapBatchAttr } from '../sys/attrs.js';
+import { retError, withPointers } from '../sys/syscall.js';
+import { Errno } from '../sys/errno.js';
+import { SizeError } from '../sys/errors.js';
+import { describeValue, type Codec } from '../codec/codec.js';
+import {
+  F_LOCK,
+  MAX_COUNT,
+  batchElements,
+  checkBooleanOption,
+  checkBuffer,
+  checkIntArg,
+  checkOptions,
+  encodeArg,
+  updateFlags,
+  type BatchOptions,
+} from './options.js';
+
+/** What the batch operations need of a map. Made once per map by {@link BpfMap}. */
+export interface BatchTarget<K, V> {
+  /** `map counts`: starts error messages. */
+  readonly label: string;
+  /** The map's raw fd (checked open by the caller). */
+  readonly fd: number;
+  /** Map type number. */
+  readonly type: number;
+  /** Key size in bytes. */
+  readonly keySize: number;
+  /** Bytes of one value as user space passes it (all CPUs' slots for per-CPU maps). */
+  readonly valueBytes: number;
+  /** Max entries, to bound batch buffers. */
+  readonly maxEntries: number;
+  /** Key codec. */
+  readonly keyCodec: Codec<K>;
+  /** Value codec. */
+  readonly valueCodec: Codec<V>;
+  /** BPF_MAP_UPDATE_ELEM with raw bytes of exactly the key and value sizes; returns bpfRet's result. */
+  updateElem(key: Uint8Array, value: Uint8Array, flags: number): number;
+  /** BPF_MAP_DELETE_ELEM with raw key bytes; returns bpfRet's result. */
+  deleteElem(key: Uint8Array): number;
+  /** BPF_MAP_LOOKUP_ELEM with raw key bytes: a view of the value valid until the next call, or undefined. */
+  lookupElem(key: Uint8Array): Uint8Array | undefined;
+  /** BPF_MAP_GET_NEXT_KEY after `prev` (the first key when null): a view of the key valid until the next call, or null at the end. */
+  nextKey(prev: Uint8Array | null): Uint8Array | null;
+}
+
+/** A cursor over BPF_MAP_LOOKUP_BATCH calls; make one with {@link BpfMap.batchCursor}. */
+export interface BatchCursor {
+  /** True once the kernel said there is nothing more. */
+  readonly done: boolean;
+}
+
+/** The state behind a {@link BatchCursor}: the kernel's batch tokens, sized for its map. */
+class Cursor implements BatchCursor {
+  done = false;
+  started = false;
+  readonly inTok: Uint8Array;
+  readonly outTok: Uint8Array;
+  constructor(
+    readonly owner: object,
+    tokenSize: number,
+  ) {
+    this.inTok = new Uint8Array(tokenSize);
+    this.outTok = new Uint8Array(tokenSize);
+  }
+}
+
+/** Per map type and operation (`<type>:l`, `:d`, `:u`, `:x`): whether the kernel has the batch command. */
+const batchSupport = new Map<string, boolean>();
+
+/** Whether this map type has BPF_MAP_LOOKUP_BATCH: known after the first batch lookup, undefined before. */
+export function batchSupported(type: number): boolean | undefined {
+  return batchSupport.get(`${type}:l`);
+}
+
+function viewOf(b: Uint8Array): DataView {
+  return new DataView(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/** A fresh cursor for {@link lookupBatchInto} on `t`. */
+export function batchCursor(t: BatchTarget<unknown, unknown>): BatchCursor {
+  // The kernel writes one key (generic batch ops) or a u32 bucket index (hash maps) as token.
+  return new Cursor(t, Math.max(8, t.keySize));
+}
+
+/**
+ * One BPF_MAP_LOOKUP_BATCH (or LOOKUP_AND_DELETE_BATCH with `del`) call into `keys` and
+ * `values`; returns how many elements it wrote, 0 with `cursor.done` at the end.
+ * @throws {TypeError} for a cursor not made for this map, or buffers that are not Uint8Arrays; {@link RangeError} when they hold no element.
+ */
+export function lookupBatchInto(t: BatchTarget<unknown, unknown>, cursor: BatchCursor, keys: Uint8Array, values: Uint8Array, del?: boolean): number {
+  const context = `${t.label}: ${del ? 'lookup and delete batch' : 'lookup batch'}`;
+  if (!(cursor instanceof Cursor) || cursor.owner !== t) throw new TypeError(`${context}: cursor must come from this map's batchCursor(), got ${describeValue(cursor)}`);
+  checkBuffer(context, 'keys', keys);
+  checkBuffer(context, 'values', values);
+  if (checkBooleanOption(context, 'del', del)) del = true;
+  const c = cursor;
+  if (c.done) return 0;
+  const ks = t.keySize;
+  const vs = t.valueBytes;
+  const max = Math.min(Math.floor(keys.length / Math.max(1, ks)), Math.floor(values.length / Math.max(1, vs)), MAX_COUNT);
+  if (max <= 0) throw new RangeError(`${context}: buffers hold no element (keys ${keys.length} B, values ${values.length} B; key ${ks} B, value ${vs} B)`);
+  const op = `${t.type}:${del ? 'd' : 'l'}`;
+  if (batchSupport.get(op) !== false) {
+    const cmd = del ? Cmd.BPF_MAP_LOOKUP_AND_DELETE_BATCH : Cmd.BPF_MAP_LOOKUP_BATCH;
+    for (;;) {
+      const attr = MapBatchAttr.encode({
+        in_batch: c.started ? c.inTok : null,
+        out_batch: c.outTok,
+        keys,
+        values,
+        count: max,
+        map_fd: t.fd,
+      });
+      const r = native().bpfRet(cmd, withPointers(attr));
+      const got = MapBatchAttr.u32(attr.bytes, 'count');
+      if (r === -Errno.ENOTSUPP || r === -Errno.EOPNOTSUPP) {
+        batchSupport.set(op, false);
+        break;
+      }
+      batchSupport.set(op, true);
+      if (r === -Errno.ENOSPC && got === 0) {
+        throw new RangeError(`${context}: a hash bucket holds more than ${max} elements; use larger buffers`);
+      }
+      if (r < 0 && r !== -Errno.ENOENT) throw retError(cmd, r, context);
+      if (r === -Errno.ENOENT) c.done = true;
+      c.started = true;
+      c.inTok.set(c.outTok);
+      if (got === 0 && !c.done) continue;
+      return Math.min(got, max);
+    }
+  }
+  return lookupBatchFallback(t, c, keys, values, max, del === true);
+}
+
+function lookupBatchFallback(t: BatchTarget<unknown, unknown>, c: Cursor, keys: Uint8Array, values: Uint8Array, max: number, del: boolean): number {
+  // The cursor token holds the last key returned; deleted keys make GET_NEXT_KEY restart, which
+  // with `del` is exactly what draining needs.
+  const ks = t.keySize;
+  const vs = t.valueBytes;
+  let n = 0;
+  const cur = c.inTok.subarray(0, ks);
+  while (n < max) {
+    const next = t.nextKey(c.started && !del ? cur : null);
+    if (next === null) {
+      c.done = true;
+      break;
+    }
+    c.started = true;
+    cur.set(next.subarray(0, ks));
+    const v = t.lookupElem(cur);
+    if (v === undefined) continue;
+    keys.set(cur, n * ks);
+    values.set(v, n * vs);
+    if (del) t.deleteElem(cur);
+    n++;
+  }
+  return n;
+}
+
+/** Decodes each batch of `t` with its codecs, calling `fn(key, value)`; returns the number of entries. */
+export function forEachBatch<K, V>(t: BatchTarget<K, V>, fn: (key: K, value: V) => void, opts: BatchOptions | undefined, known: readonly string[], def: number): number {
+  const context = `${t.label}: ${opts?.delete ? 'lookup and delete batch' : 'lookup batch'}`;
+  if (typeof fn !== 'function') throw new TypeError(`${context}: fn must be a function, got ${describeValue(fn)}`);
+  const o = checkOptions<BatchOptions>(context, opts, known);
+  const del = checkBooleanOption(context, 'delete', o.delete);
+  const ks = Math.max(1, t.keySize);
+  const vs = Math.max(1, t.valueBytes);
+  const n = batchElements(context, o.batchSize, def, t.maxEntries, ks + vs);
+  const keys = new Uint8Array(n * ks);
+  const values = new Uint8Array(n * vs);
+  const kv = viewOf(keys);
+  const vv = viewOf(values);
+  const { keyCodec: kc, valueCodec: vc } = t;
+  const cursor = batchCursor(t as BatchTarget<unknown, unknown>);
+  let total = 0;
+  while (!cursor.done) {
+    const got = lookupBatchInto(t as BatchTarget<unknown, unknown>, cursor, keys, values, del);
+    for (let i = 0; i < got; i++) fn(kc.decode(kv, i * ks), vc.decode(vv, i * vs));
+    total += got;
+  }
+  return total;
+}
+
+/** Yields every entry of `t`, read with batch lookups and decoded. */
+export function* entriesBatch<K, V>(t: BatchTarget<K, V>, opts: BatchOptions | undefined): Generator<[K, V], void, undefined> {
+  const context = `${t.label}: ${opts?.delete ? 'lookup and delete batch' : 'lookup batch'}`;
+  const o = checkOptions<BatchOptions>(context, opts, ['batchSize', 'delete']);
+  const del = checkBooleanOption(context, 'delete', o.delete);
+  const ks = Math.max(1, t.keySize);
+  const vs = Math.max(1, t.valueBytes);
+  const n = batchElements(context, o.batchSize, 4096, t.maxEntries, ks + vs);
+  const keys = new Uint8Array(n * ks);
+  const values = new Uint8Array(n * vs);
+  const kv = viewOf(keys);
+  const vv = viewOf(values);
+  const cursor = batchCursor(t as BatchTarget<unknown, unknown>);
+  while (!cursor.done) {
+    const got = lookupBatchInto(t as BatchTarget<unknown, unknown>, cursor, keys, values, del);
+    for (let i = 0; i < got; i++) yield [t.keyCodec.decode(kv, i * ks), t.valueCodec.decode(vv, i * vs)];
+  }
+}
+
+/** Counts the entries of `t` with batch lookups, decoding nothing. */
+export function countByBatch(t: BatchTarget<unknown, unknown>, batchSize: unknown): number {
+  const context = `${t.label}: count by batch`;
+  const ks = Math.max(1, t.keySize);
+  const vs = Math.max(1, t.valueBytes);
+  const n = batchElements(context, batchSize, 8192, t.maxEntries, ks + vs);
+  const keys = new Uint8Array(n * ks);
+  const values = new Uint8Array(n * vs);
+  const cursor = batchCursor(t);
+  let total = 0;
+  while (!cursor.done) total += lookupBatchInto(t, cursor, keys, values);
+  return total;
+}
+
+function listOf<T>(context: string, what: string, items: Iterable<T>): T[] {
+  if (Array.isArray(items)) return items;
+  if (items === null || typeof items !== 'object' || typeof (items as Iterable<T>)[Symbol.iterator] !== 'function') {
+    throw new TypeError(`${context}: ${what} must be an iterable, got ${describeValue(items)}`);
+  }
+  return [...items];
+}
+
+/** Encodes `entries` with the codecs of `t` and writes them with {@link updateBatchRaw}. */
+export function updateBatch<K, V>(t: BatchTarget<K, V>, entries: Iterable<[K, V]>, opts: unknown): number {
+  const context = `${t.label}: update batch`;
+  const flags = updateFlags(context, opts);
+  const list = listOf(context, 'entries', entries);
+  if (list.length > MAX_COUNT) throw new RangeError(`${context}: ${list.length} entries, at most ${MAX_COUNT} per call`);
+  const ks = t.keySize;
+  const vs = t.valueBytes;
+  // Never zero-length: the kernel gets the buffers' addresses.
+  const keys = new Uint8Array(Math.max(8, list.length * ks));
+  const values = new Uint8Array(Math.max(8, list.length * vs));
+  const kv = viewOf(keys);
+  const vv = viewOf(values);
+  for (let i = 0; i < list.length; i++) {
+    const e = list[i];
+    if (!Array.isArray(e) || e.length !== 2) throw new TypeError(`${context}: entries[${i}] must be a [key, value] pair, got ${describeValue(e)}`);
+    const [k, v] = e;
+    if (k instanceof Uint8Array && k.length !== t.keySize) throw new SizeError(t.label, 'key', k.length, t.keySize);
+    if (v instanceof Uint8Array && v.length !== vs) throw new SizeError(t.label, 'value', v.length, vs);
+    if (ks > 0) encodeArg(context, `entries[${i}]: key`, t.keyCodec, k, kv, i * ks);
+    encodeArg(context, `entries[${i}]: value`, t.valueCodec, v, vv, i * vs);
+  }
+  return writeBatch(t as BatchTarget<unknown, unknown>, context, keys, values, list.length, flags);
+}
+
+/**
+ * BPF_MAP_UPDATE_BATCH over packed raw bytes: `count` keys and values back to back.
+ * @throws {RangeError} for a count that is not an integer in [0, 2^32 - 1] or that the buffers do not hold.
+ */
+export function updateBatchRaw(t: BatchTarget<unknown, unknown>, keys: Uint8Array, values: Uint8Array, count: number, opts: unknown): number {
+  const context = `${t.label}: update batch`;
+  checkBuffer(context, 'keys', keys);
+  checkBuffer(context, 'values', values);
+  checkIntArg(context, 'count', count, 0, MAX_COUNT);
+  const flags = updateFlags(context, opts);
+  const ks = t.keySize;
+  const vs = t.valueBytes;
+  if (keys.length < count * ks) throw new RangeError(`${context}: keys holds ${Math.floor(keys.length / Math.max(1, ks))} keys of ${ks} B, fewer than count ${count}`);
+  if (values.length < count * vs) throw new RangeError(`${context}: values holds ${Math.floor(values.length / Math.max(1, vs))} values of ${vs} B, fewer than count ${count}`);
+  return writeBatch(t, context, keys, values, count, flags);
+}
+
+function writeBatch(t: BatchTarget<unknown, unknown>, context: string, keys: Uint8Array, values: Uint8Array, count: number, flags: number): number {
+  if (count === 0) return 0;
+  const ks = t.keySize;
+  const vs = t.valueBytes;
+  // The kernel's batch update takes only BPF_F_LOCK in elem_flags: other flags go one by one.
+  const op = `${t.type}:u`;
+  if ((flags & ~F_LOCK) === 0 && batchSupport.get(op) !== false) {
+    const attr = MapBatchAttr.encode({ keys, values, count, map_fd: t.fd, elem_flags: flags });
+    const r = native().bpfRet(Cmd.BPF_MAP_UPDATE_BATCH, withPointers(attr));
+    const done = MapBatchAttr.u32(attr.bytes, 'count');
+    if (r === -Errno.ENOTSUPP || r === -Errno.EOPNOTSUPP) {
+      batchSupport.set(op, false);
+    } else {
+      batchSupport.set(op, true);
+      if (r < 0) throw retError(Cmd.BPF_MAP_UPDATE_BATCH, r, context, `after ${done} of ${count} elements`);
+      return done;
+    }
+  }
+  for (let i = 0; i < count; i++) {
+    const r = t.updateElem(keys.subarray(i * ks, (i + 1) * ks), values.subarray(i * vs, (i + 1) * vs), flags);
+    if (r < 0) throw retError(Cmd.BPF_MAP_UPDATE_ELEM, r, context, `after ${i} of ${count} elements`);
+  }
+  return count;
+}
+
+/** Encodes `keys` with the key codec of `t` and deletes them with BPF_MAP_DELETE_BATCH (single deletes where missing). */
+export function deleteBatch<K>(t: BatchTarget<K, unknown>, keys: Iterable<K>): number {
+  const context = `${t.label}: delete batch`;
+  const list = listOf(context, 'keys', keys);
+  if (list.length > MAX_COUNT) throw new RangeError(`${context}: ${list.length} keys, at most ${MAX_COUNT} per call`);
+  const ks = t.keySize;
+  const buf = new Uint8Array(Math.max(8, list.length * ks));
+  const view = viewOf(buf);
+  for (let i = 0; i < list.length; i++) {
+    const k = list[i];
+    if (k instanceof Uint8Array && k.length !== t.keySize) throw new SizeError(t.label, 'key', k.length, t.keySize);
+    if (ks > 0) encodeArg(context, `keys[${i}]`, t.keyCodec, k, view, i * ks);
+  }
+  if (list.length === 0) return 0;
+  const op = `${t.type}:x`;
+  if (batchSupport.get(op) !== false) {
+    const attr = MapBatchAttr.encode({ keys: buf, count: list.length, map_fd: t.fd });
+    const r = native().bpfRet(Cmd.BPF_MAP_DELETE_BATCH, withPointers(attr));
+    const done = MapBatchAttr.u32(attr.bytes, 'count');
+    if (r === -Errno.ENOTSUPP || r === -Errno.EOPNOTSUPP) {
+      batchSupport.set(op, false);
+    } else {
+      batchSupport.set(op, true);
+      if (r < 0) throw retError(Cmd.BPF_MAP_DELETE_BATCH, r, context, `after ${done} of ${list.length} keys`);
+      return done;
+    }
+  }
+  for (let i = 0; i < list.length; i++) {
+    const r = t.deleteElem(buf.subarray(i * ks, (i + 1) * ks));
+    if (r < 0) throw retError(Cmd.BPF_MAP_DELETE_ELEM, r, context, `after ${i} of ${list.length} keys`);
+  }
+  return list.length;
+}
