@@ -75,6 +75,10 @@ class Cursor implements BatchCursor {
   }
 }
 
+/** A hash bucket holds more elements than the buffers of a batch lookup: the typed readers grow their buffers and retry. */
+export class BucketOverflowError extends RangeError {}
+BucketOverflowError.prototype.name = 'RangeError';
+
 /** Per map type and operation (`<type>:l`, `:d`, `:u`, `:x`): whether the kernel has the batch command. */
 const batchSupport = new Map<string, boolean>();
 
@@ -130,7 +134,7 @@ export function lookupBatchInto(t: BatchTarget<unknown, unknown>, cursor: BatchC
       }
       batchSupport.set(op, true);
       if (r === -Errno.ENOSPC && got === 0) {
-        throw new RangeError(`${context}: a hash bucket holds more than ${max} elements; use larger buffers`);
+        throw new BucketOverflowError(`${context}: a hash bucket holds more than ${max} elements; use larger buffers`);
       }
       if (r < 0 && r !== -Errno.ENOENT) throw retError(cmd, r, context);
       if (r === -Errno.ENOENT) c.done = true;
@@ -168,25 +172,66 @@ function lookupBatchFallback(t: BatchTarget<unknown, unknown>, c: Cursor, keys: 
   return n;
 }
 
+/** The buffers of a typed batch reader: `n` elements, grown when a hash bucket does not fit. */
+class Buffers {
+  keys!: Uint8Array;
+  values!: Uint8Array;
+  keyView!: DataView;
+  valueView!: DataView;
+  constructor(
+    public n: number,
+    readonly ks: number,
+    readonly vs: number,
+    readonly cap: number,
+  ) {
+    this.#alloc();
+  }
+
+  #alloc(): void {
+    this.keys = new Uint8Array(this.n * this.ks);
+    this.values = new Uint8Array(this.n * this.vs);
+    this.keyView = viewOf(this.keys);
+    this.valueView = viewOf(this.values);
+  }
+
+  /** One batch into the buffers; a bucket larger than them doubles them (up to `cap`) and retries. */
+  read(t: BatchTarget<unknown, unknown>, cursor: BatchCursor, del: boolean): number {
+    for (;;) {
+      try {
+        return lookupBatchInto(t, cursor, this.keys, this.values, del);
+      } catch (e) {
+        if (!(e instanceof BucketOverflowError) || this.n >= this.cap) throw e;
+        this.n = Math.min(this.n * 2, this.cap);
+        this.#alloc();
+      }
+    }
+  }
+}
+
+/** The buffers for `batchSize` (checked; default `def`) elements of `t`. */
+function buffersFor(t: BatchTarget<unknown, unknown>, context: string, batchSize: unknown, def: number): Buffers {
+  const ks = Math.max(1, t.keySize);
+  const vs = Math.max(1, t.valueBytes);
+  const n = batchElements(context, batchSize, def, t.maxEntries, ks + vs);
+  // A bucket never holds more than max entries; the byte cap still applies.
+  const cap = batchElements(context, undefined, Math.max(1, t.maxEntries), t.maxEntries, ks + vs);
+  return new Buffers(n, ks, vs, Math.max(n, cap));
+}
+
 /** Decodes each batch of `t` with its codecs, calling `fn(key, value)`; returns the number of entries. */
 export function forEachBatch<K, V>(t: BatchTarget<K, V>, fn: (key: K, value: V) => void, opts: BatchOptions | undefined, known: readonly string[], def: number): number {
   const context = `${t.label}: ${opts?.delete ? 'lookup and delete batch' : 'lookup batch'}`;
   if (typeof fn !== 'function') throw new TypeError(`${context}: fn must be a function, got ${describeValue(fn)}`);
   const o = checkOptions<BatchOptions>(context, opts, known);
   const del = checkBooleanOption(context, 'delete', o.delete);
-  const ks = Math.max(1, t.keySize);
-  const vs = Math.max(1, t.valueBytes);
-  const n = batchElements(context, o.batchSize, def, t.maxEntries, ks + vs);
-  const keys = new Uint8Array(n * ks);
-  const values = new Uint8Array(n * vs);
-  const kv = viewOf(keys);
-  const vv = viewOf(values);
+  const tt = t as BatchTarget<unknown, unknown>;
+  const b = buffersFor(tt, context, o.batchSize, def);
   const { keyCodec: kc, valueCodec: vc } = t;
-  const cursor = batchCursor(t as BatchTarget<unknown, unknown>);
+  const cursor = batchCursor(tt);
   let total = 0;
   while (!cursor.done) {
-    const got = lookupBatchInto(t as BatchTarget<unknown, unknown>, cursor, keys, values, del);
-    for (let i = 0; i < got; i++) fn(kc.decode(kv, i * ks), vc.decode(vv, i * vs));
+    const got = b.read(tt, cursor, del);
+    for (let i = 0; i < got; i++) fn(kc.decode(b.keyView, i * b.ks), vc.decode(b.valueView, i * b.vs));
     total += got;
   }
   return total;
@@ -197,31 +242,21 @@ export function* entriesBatch<K, V>(t: BatchTarget<K, V>, opts: BatchOptions | u
   const context = `${t.label}: ${opts?.delete ? 'lookup and delete batch' : 'lookup batch'}`;
   const o = checkOptions<BatchOptions>(context, opts, ['batchSize', 'delete']);
   const del = checkBooleanOption(context, 'delete', o.delete);
-  const ks = Math.max(1, t.keySize);
-  const vs = Math.max(1, t.valueBytes);
-  const n = batchElements(context, o.batchSize, 4096, t.maxEntries, ks + vs);
-  const keys = new Uint8Array(n * ks);
-  const values = new Uint8Array(n * vs);
-  const kv = viewOf(keys);
-  const vv = viewOf(values);
-  const cursor = batchCursor(t as BatchTarget<unknown, unknown>);
+  const tt = t as BatchTarget<unknown, unknown>;
+  const b = buffersFor(tt, context, o.batchSize, 4096);
+  const cursor = batchCursor(tt);
   while (!cursor.done) {
-    const got = lookupBatchInto(t as BatchTarget<unknown, unknown>, cursor, keys, values, del);
-    for (let i = 0; i < got; i++) yield [t.keyCodec.decode(kv, i * ks), t.valueCodec.decode(vv, i * vs)];
+    const got = b.read(tt, cursor, del);
+    for (let i = 0; i < got; i++) yield [t.keyCodec.decode(b.keyView, i * b.ks), t.valueCodec.decode(b.valueView, i * b.vs)];
   }
 }
 
 /** Counts the entries of `t` with batch lookups, decoding nothing. */
 export function countByBatch(t: BatchTarget<unknown, unknown>, batchSize: unknown): number {
-  const context = `${t.label}: count by batch`;
-  const ks = Math.max(1, t.keySize);
-  const vs = Math.max(1, t.valueBytes);
-  const n = batchElements(context, batchSize, 8192, t.maxEntries, ks + vs);
-  const keys = new Uint8Array(n * ks);
-  const values = new Uint8Array(n * vs);
+  const b = buffersFor(t, `${t.label}: count by batch`, batchSize, 8192);
   const cursor = batchCursor(t);
   let total = 0;
-  while (!cursor.done) total += lookupBatchInto(t, cursor, keys, values);
+  while (!cursor.done) total += b.read(t, cursor, false);
   return total;
 }
 
