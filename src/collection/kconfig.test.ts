@@ -57,6 +57,14 @@ test('fillKconfig errors name the extern', () => {
   assert.throws(() => fillKconfig(8, [ext('CONFIG_BIG', 0, 4, 1)], btf, config), /CONFIG_BIG: value 4294967296 does not fit in 4 byte/);
 });
 
+test('fillKconfig takes 0 or 1 for a bool, as libbpf does', () => {
+  const one = parseKernelConfig('CONFIG_ONE=1\nCONFIG_ZERO=0\nCONFIG_TWO=2');
+  const v = fillKconfig(4, [ext('CONFIG_ONE', 0, 1, 2), ext('CONFIG_ZERO', 1, 1, 2), ext('LINUX_HAS_BPF_COOKIE', 2, 1, 2), ext('LINUX_HAS_SYSCALL_WRAPPER', 3, 1, 2)], btf, one);
+  assert.deepEqual([v[0], v[1], v[3]], [1, 0, 1]);
+  assert.equal(v[2], kernelVersionCode() >= (5 << 16) + (15 << 8) ? 1 : 0);
+  assert.throws(() => fillKconfig(1, [ext('CONFIG_TWO', 0, 1, 2)], btf, one), /kconfig CONFIG_TWO: numeric value 2 does not fit a bool \(only 0 or 1\)/);
+});
+
 test('kernelVersionCode', () => {
   assert.equal(kernelVersionCode('6.18.44-fc'), (6 << 16) | (18 << 8) | 44);
   assert.equal(kernelVersionCode('5.4.300'), (5 << 16) | (4 << 8) | 255);

@@ -142,7 +142,13 @@ export function fillKconfig(size: number, externs: readonly ExternSpec[], btf: S
     } catch {
       throw new Error(`${what}: cannot parse value ${JSON.stringify(raw)}`);
     }
-    if (target.kind === 'string' || target.kind === 'bool' || target.kind === 'char') throw new Error(`${what}: numeric value ${raw} does not fit a ${target.kind}`);
+    if (target.kind === 'bool') {
+      // As libbpf does: a bool takes a numeric 0 or 1 (LINUX_HAS_BPF_COOKIE, CONFIG_X=1).
+      if (n !== 0n && n !== 1n) throw new Error(`${what}: numeric value ${raw} does not fit a bool (only 0 or 1)`);
+      out[off] = Number(n);
+      continue;
+    }
+    if (target.kind === 'string' || target.kind === 'char') throw new Error(`${what}: numeric value ${raw} does not fit a ${target.kind}`);
     writeInt(view, off, sz, n, what);
   }
   return out;
