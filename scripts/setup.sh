@@ -12,6 +12,7 @@ command -v ip >/dev/null || need+=(iproute2)
 command -v make >/dev/null || need+=(make)
 command -v g++ >/dev/null || need+=(g++)
 command -v python3 >/dev/null || need+=(python3)
+echo "#include <sys/sdt.h>" | cc -E -x c - >/dev/null 2>&1 || need+=(systemtap-sdt-dev)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "setup: missing packages: ${need[*]}; run as root or: sudo apt-get install ${need[*]}" >&2

@@ -9,7 +9,9 @@
  * - `.ksyms` extern variables become `int` globals and extern functions are replaced in the
  *   DATASEC by a `dummy_ksym` VAR (the kernel accepts neither extern VARs nor FUNCs there);
  * - every FUNC with extern linkage becomes global, and unnamed parameters of their prototypes
- *   get a name (the kernel requires named arguments on FUNCs).
+ *   get a name (the kernel requires named arguments on FUNCs);
+ * - a global FUNC whose symbol has hidden or internal visibility (`__hidden`, as usdt.bpf.h's
+ *   `bpf_usdt_arg`) becomes static, so the verifier checks it in its caller's context.
  *
  * This module only decides what changes: reading the BTF and editing it byte for byte (so the
  * string offsets `.BTF.ext` uses stay valid) is `src/btf`'s job.
@@ -62,7 +64,11 @@ export function fixupBtf(btfBytes: Uint8Array, elf: ElfFile): BtfFixupResult {
   const symbols = elf.symbols();
   let kconfig: BtfFixupResult['kconfig'] = { vars: [], size: 0 };
   const objects = new Map<string, (typeof symbols)[number]>();
-  for (const s of symbols) if (s.type === SymbolType.Object) objects.set(`${s.sectionIndex}:${s.name}`, s);
+  const hiddenFuncs = new Set<string>();
+  for (const s of symbols) {
+    if (s.type === SymbolType.Object) objects.set(`${s.sectionIndex}:${s.name}`, s);
+    if (s.type === SymbolType.Func && s.sectionIndex !== 0 && (s.visibility === STV_HIDDEN || s.visibility === STV_INTERNAL)) hiddenFuncs.add(s.name);
+  }
 
   const globalized = new Set<number>();
   const seen = new Set<string>();
@@ -102,8 +108,10 @@ export function fixupBtf(btfBytes: Uint8Array, elf: ElfFile): BtfFixupResult {
   }
 
   // Any remaining extern FUNC (kfunc declarations) must be global with named parameters.
+  // A defined global FUNC with hidden visibility is static to the verifier, as libbpf marks it.
   for (const t of spec.ownTypes()) {
     if (t.kind === 'func' && t.linkage === 'extern') globalizeFunc(patch, t, globalized);
+    else if (t.kind === 'func' && t.linkage === 'global' && hiddenFuncs.has(t.name)) patch.setFuncLinkage(t.id, 'static');
   }
   const bytes = patch.bytes();
   return { bytes, spec: parseBtf(bytes), kconfig };

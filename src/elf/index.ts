@@ -77,6 +77,7 @@ export {
   type ElfSymbolEntry,
 } from './elf-image.js';
 export { bufferSource, fileSource, type ByteSource } from './byte-source.js';
+export { parseSdtNotes, readSdtNotes, NT_STAPSDT, STAPSDT_OWNER, MAX_SDT_NOTES_BYTES, type SdtNote, type SdtNoteLayout } from './sdt-notes.js';
 export {
   encodeFuncInfo,
   encodeLineInfo,

@@ -11,6 +11,7 @@ import { attachRawTracepoint } from './raw-tracepoint.js';
 import { attachTracing } from './tracing.js';
 import { attachKprobe } from './kprobe.js';
 import { attachUprobe } from './uprobe.js';
+import { attachUsdt, parseUsdtTarget } from './usdt.js';
 import { attachXdp, type XdpMode } from './xdp.js';
 import { attachTcx } from './tcx.js';
 import { attachCgroup } from './cgroup.js';
@@ -23,7 +24,7 @@ import type { Link } from './link.js';
 export interface AttachProgramOptions {
   /** The SEC() name, when the program object does not carry one (`sectionName`). */
   section?: string;
-  /** Replaces the section's attach target: `group/name` for tracepoints, the name for raw tracepoints, `binary:symbol[+off]` for uprobes, `symbol[+off]` for kprobes. */
+  /** Replaces the section's attach target: `group/name` for tracepoints, the name for raw tracepoints, `binary:symbol[+off]` for uprobes, `binary:provider:name` for USDT, `symbol[+off]` for kprobes. */
   target?: string;
   /** The network interface, for XDP and tcx. */
   iface?: string | number;
@@ -33,7 +34,7 @@ export interface AttachProgramOptions {
   cgroup?: string | number;
   /** The socket fd, for socket filters. */
   socketFd?: number;
-  /** For uprobes: only this process. */
+  /** For uprobes and USDT: only this process. */
   pid?: number;
   /** bpf_cookie, where the attach type takes one. */
   cookie?: bigint | number;
@@ -77,6 +78,7 @@ function need<T>(v: T | undefined, what: string, context: string): T {
  * | `fentry/…`, `fexit/…`, `fmod_ret/…`, `tp_btf/…`, `lsm/…` | {@link attachTracing} |
  * | `kprobe/<fn>[+off]`, `kretprobe/<fn>` | {@link attachKprobe} |
  * | `uprobe/<binary>:<symbol>[+off]`, `uretprobe/…` | {@link attachUprobe} |
+ * | `usdt/<binary>:<provider>:<name>`, `usdt` + `opts.target` | {@link attachUsdt} (`opts.cookie`: what `bpf_usdt_cookie()` returns) |
  * | `iter/<target>` | {@link attachIter} (`opts.map` for map iterators) |
  * | `xdp` | {@link attachXdp} (`opts.iface`) |
  * | `tcx/ingress`, `tcx/egress`, `tc/ingress`, `tc/egress` | {@link attachTcx} (`opts.iface`) |
@@ -86,7 +88,7 @@ function need<T>(v: T | undefined, what: string, context: string): T {
  * Without a section, the program's type and expected attach type decide where that is enough
  * (fentry/fexit/lsm/tp_btf, iter, xdp, tcx, cgroup, socket filter).
  *
- * @throws {TypeError} when the section gives no attach target and `opts` does not either, or the kind cannot be attached automatically (usdt, kprobe.multi, struct_ops…).
+ * @throws {TypeError} when the section gives no attach target and `opts` does not either, or the kind cannot be attached automatically (kprobe.multi, struct_ops…).
  */
 export function attachProgram(program: ProgramLike, opts: AttachProgramOptions = {}): Link {
   const label = `attach ${programLabel(program)}`;
@@ -119,6 +121,10 @@ export function attachProgram(program: ProgramLike, opts: AttachProgramOptions =
       if (at === AttachTypeId.BPF_TRACE_ITER) return attachIter(program, opts.map !== undefined ? { map: opts.map } : {});
       return attachTracing(program, { attachType: at, cookie: opts.cookie });
     case ProgramType.Kprobe: {
+      if (prefix === 'usdt' || prefix === 'usdt.s') {
+        const u = parseUsdtTarget(need(target, 'target (binary:provider:name)', ctx), ctx);
+        return attachUsdt(u.binary, u.provider, u.name, program, { pid: opts.pid, cookie: opts.cookie });
+      }
       if (prefix.startsWith('uprobe') || prefix.startsWith('uretprobe')) {
         if (prefix.includes('.multi')) break;
         const u = parseUprobeTarget(need(target, 'target (binary:symbol)', ctx), ctx);

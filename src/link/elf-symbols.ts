@@ -7,6 +7,7 @@
 import { closeSync, openSync } from 'node:fs';
 import { bufferSource, fileSource, type ByteSource } from '../elf/byte-source.js';
 import { ElfImage, SectionType, SegmentType, SymbolBinding, SymbolType, type ElfSection, type ElfSymbolEntry } from '../elf/elf-image.js';
+import { readSdtNotes, type SdtNote } from '../elf/sdt-notes.js';
 import { ElfSymbolError } from './errors.js';
 
 export { bufferSource, type ByteSource } from '../elf/byte-source.js';
@@ -116,6 +117,15 @@ export class ElfSymbolFile extends ElfImage {
       this.fail(`symbol ${name}: not found in .symtab or .dynsym${stripped ? ' (the binary is stripped: only exported symbols are listed)' : ''}`);
     }
     return best;
+  }
+
+  /**
+   * The USDT probe sites described by the file's `.note.stapsdt` notes (empty when it has none),
+   * with addresses adjusted by `.stapsdt.base`.
+   * @throws {ElfSymbolError} when a note is malformed.
+   */
+  sdtNotes(): SdtNote[] {
+    return readSdtNotes(this, (why) => this.fail(why));
   }
 
   /**

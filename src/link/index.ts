@@ -10,6 +10,7 @@
  * | fentry, fexit, fmod_ret, tp_btf, lsm | {@link attachTracing}, {@link attachLsm} | BPF_LINK_CREATE (target fixed at load: {@link resolveAttachTarget}) |
  * | kprobe, kretprobe | {@link attachKprobe}, {@link attachKretprobe} | kprobe PMU + perf link |
  * | uprobe, uretprobe | {@link attachUprobe}, {@link attachUretprobe}, {@link attachUprobeMulti} | uprobe PMU + perf link; uprobe_multi link |
+ * | USDT probe (`<sys/sdt.h>`) | {@link attachUsdt}, {@link listUsdtProbes} | uprobes with `ref_ctr_offset` + usdt.bpf.h spec maps |
  * | socket | {@link attachSocketFilter} | setsockopt(SO_ATTACH_BPF) |
  * | XDP | {@link attachXdp} | XDP link |
  * | tc | {@link attachTcx} | tcx link (Linux 6.6) |
@@ -55,6 +56,11 @@ export { attachTracing, attachLsm, TracingLink, type TracingOptions } from './tr
 export { resolveAttachTarget, attachTargetBtfName, type AttachTarget, type ResolveAttachTargetOptions } from './attach-target.js';
 export { attachKprobe, attachKretprobe, haveKprobes, type KprobeOptions } from './kprobe.js';
 export { attachUprobe, attachUretprobe, type UprobeOptions } from './uprobe.js';
+export { attachUsdt, UsdtLink, kernelHasBpfCookie, parseUsdtTarget, type UsdtOptions } from './usdt.js';
+export { listUsdtProbes, type UsdtProbe } from './usdt-probes.js';
+export { parseUsdtArgs, ptRegsOffsets, UsdtArgError, type UsdtArg, type UsdtArgLocation } from './usdt-args.js';
+export { encodeUsdtSpec, USDT_SPEC_SIZE, UsdtArgType } from './usdt-spec.js';
+export { USDT_SPECS_MAP, USDT_IP_MAP, type UsdtMapOptions, type UsdtMapSource } from './usdt-maps.js';
 export { attachUprobeMulti, UprobeMultiLink, type UprobeMultiOptions } from './uprobe-multi.js';
 export { PerfEventLink, PerfEventIoctlAttachment, type PerfAttachOptions } from './perf-event.js';
 export { attachSocketFilter, SocketFilterAttachment } from './socket-filter.js';

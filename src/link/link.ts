@@ -23,6 +23,7 @@ export type LinkKind =
   | 'kprobe'
   | 'uprobe'
   | 'uprobe_multi'
+  | 'usdt'
   | 'perf_event'
   | 'socket_filter'
   | 'xdp'
