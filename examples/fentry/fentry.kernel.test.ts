@@ -1,7 +1,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
-import { kernelTest } from '../../src/testutils/kernel.js';
+import { kernelTest, skipIf } from '../../src/testutils/kernel.js';
 import { SyscallError } from '../../src/index.js';
 import { main } from './main.js';
 import { loadFentry, loadFentrySpec } from './fentry.js';
@@ -27,7 +27,7 @@ function trampolinesUnavailable(): string | null {
 function canRun(t: TestContext): boolean {
   if (!kernelTest(t)) return false;
   const why = trampolinesUnavailable();
-  if (why) t.skip(why);
+  skipIf(t, why);
   return why === null;
 }
 

@@ -11,6 +11,7 @@ import { parseBtf } from './parse.js';
 import { Spec } from './spec.js';
 import { kernelBtf, readFixture } from './test-fixtures.js';
 import type { TypeInit } from './types.js';
+import { skipIf } from '../testutils/kernel.js';
 
 const clang = spawnSync('clang', ['--version']).status === 0;
 const NO_CLANG = 'clang is not on PATH';
@@ -195,7 +196,7 @@ test('header walks fail with a typed error on cycles C cannot express', () => {
 });
 
 test('hand-built header compiles and keeps every layout (clang)', (t) => {
-  if (!clang) return t.skip(NO_CLANG);
+  if (!clang) return void skipIf(t, NO_CLANG);
   const spec = Spec.fromTypes(TYPES);
   const asserts = ['#include "types.h"'];
   for (const x of spec) {
@@ -214,9 +215,9 @@ test('hand-built header compiles and keeps every layout (clang)', (t) => {
 });
 
 test('vmlinux.h for the running kernel compiles into a CO-RE BPF object (clang)', (t) => {
-  if (!clang) return t.skip(NO_CLANG);
+  if (!clang) return void skipIf(t, NO_CLANG);
   const k = kernelBtf();
-  if (!k.bytes) return t.skip(k.reason);
+  if (!k.bytes) return void skipIf(t, k.reason);
   const spec = parseBtf(k.bytes);
   const header = formatVmlinuxHeader(spec);
   const task = spec.anyTypeByName('task_struct', 'struct')!;

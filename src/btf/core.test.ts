@@ -11,6 +11,7 @@ import { parseBtf } from './parse.js';
 import { Spec } from './spec.js';
 import { kernelBtf, readFixture } from './test-fixtures.js';
 import type { Member, TypeInit } from './types.js';
+import { skipIf } from '../testutils/kernel.js';
 
 const m = (name: string, type: number, bitOffset: number, bitfieldSize = 0): Member => ({ name, type, bitOffset, bitfieldSize });
 const INT: TypeInit = { kind: 'int', name: 'int', size: 4, encoding: 'signed', bits: 32, offset: 0 };
@@ -276,7 +277,7 @@ test('relocating a clang object against its own BTF reproduces what clang compil
 
 test('relocates a flavored partial task_struct against the running kernel', (t) => {
   const k = kernelBtf();
-  if (!k.bytes) return t.skip(k.reason);
+  if (!k.bytes) return void skipIf(t, k.reason);
   const kernel = parseBtf(k.bytes);
   const obj = Spec.fromTypes([INT, { kind: 'struct', name: 'task_struct___local', size: 8, members: [m('tgid', 1, 0), m('pid', 1, 32)] }]);
   const fixups = computeCoreFixups(obj, kernel, [

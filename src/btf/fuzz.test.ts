@@ -52,10 +52,9 @@ function exercise(bytes: Uint8Array): void {
   }
 }
 
-test('mutated .BTF either parses or throws BtfParseError, quickly', () => {
+test('mutated .BTF either parses or throws BtfParseError', () => {
   // A hand-built blob with every kind, and the real .BTF clang wrote for testdata/btf.
   const seeds = [marshalBtf(allKindsSpec()), readFixture('core-kinds.btf')];
-  const t0 = performance.now();
   let parsed = 0;
   fc.assert(
     fc.property(mutated(...seeds), (bytes) => {
@@ -68,8 +67,6 @@ test('mutated .BTF either parses or throws BtfParseError, quickly', () => {
     }),
     { numRuns: RUNS, seed: 0x5eed },
   );
-  const ms = performance.now() - t0;
-  assert.ok(ms < 15_000, `${RUNS} runs took ${ms} ms`);
   assert.ok(parsed > 0, 'some mutations must still parse');
 });
 
@@ -106,10 +103,9 @@ test('mutated .BTF parsed lazily (as the kernel BTF is) gives only BtfErrors, on
   );
 });
 
-test('mutated .BTF.ext either parses or throws BtfParseError, quickly', () => {
+test('mutated .BTF.ext either parses or throws BtfParseError', () => {
   const spec = parseBtf(readFixture('core-kinds.btf'));
   const seed = readFixture('core-kinds.btf.ext');
-  const t0 = performance.now();
   fc.assert(
     fc.property(mutated(seed), (bytes) => {
       try {
@@ -120,8 +116,6 @@ test('mutated .BTF.ext either parses or throws BtfParseError, quickly', () => {
     }),
     { numRuns: RUNS, seed: 0xe47 },
   );
-  const ms = performance.now() - t0;
-  assert.ok(ms < 15_000, `${RUNS} runs took ${ms} ms`);
 });
 
 test('CO-RE on arbitrary relocations and cyclic types only throws CoreRelocationError', async () => {

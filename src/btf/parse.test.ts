@@ -6,6 +6,7 @@ import { parseBtf } from './parse.js';
 import { Spec } from './spec.js';
 import { allKindsSpec, info, kernelBtf, rawBtf, readFixture } from './test-fixtures.js';
 import { enumEntries } from './types.js';
+import { skipIf } from '../testutils/kernel.js';
 
 test('parses the .BTF of a clang object', () => {
   const spec = parseBtf(readFixture('core-kinds.btf'));
@@ -91,13 +92,10 @@ test('split BTF continues type ids and string offsets of its base', () => {
   assert.throws(() => parseBtf(bytes), (e) => e instanceof BtfParseError);
 });
 
-test('parses the running kernel BTF quickly and finds well-known types', (t) => {
+test('parses the running kernel BTF and finds well-known types', (t) => {
   const k = kernelBtf();
-  if (!k.bytes) return t.skip(k.reason);
-  const t0 = performance.now();
+  if (!k.bytes) return void skipIf(t, k.reason);
   const spec = parseBtf(k.bytes);
-  const ms = performance.now() - t0;
-  assert.ok(ms < 1000, `parse took ${ms} ms`);
   assert.ok(spec.typeCount > 10000);
   const task = spec.anyTypeByName('task_struct', 'struct');
   assert.ok(task && task.size > 1000);

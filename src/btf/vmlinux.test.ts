@@ -4,10 +4,11 @@ import { test } from 'node:test';
 import { KernelBtfNotFoundError } from './errors.js';
 import { KERNEL_BTF_DIR, loadKernelSpec, loadModuleSpec, loadSpecFile } from './vmlinux.js';
 import { kernelBtf } from './test-fixtures.js';
+import { skipIf } from '../testutils/kernel.js';
 
 test('loadKernelSpec reads vmlinux once per process', (t) => {
   const k = kernelBtf();
-  if (!k.bytes) return t.skip(k.reason);
+  if (!k.bytes) return void skipIf(t, k.reason);
   const a = loadKernelSpec();
   assert.equal(loadKernelSpec(), a);
   assert.equal(loadModuleSpec('vmlinux'), a);
@@ -16,9 +17,9 @@ test('loadKernelSpec reads vmlinux once per process', (t) => {
 
 test('loadModuleSpec parses module BTF as split BTF over vmlinux', (t) => {
   const k = kernelBtf();
-  if (!k.bytes) return t.skip(k.reason);
+  if (!k.bytes) return void skipIf(t, k.reason);
   const modules = readdirSync(KERNEL_BTF_DIR).filter((n) => n !== 'vmlinux');
-  if (modules.length === 0) return t.skip(`no module BTF under ${KERNEL_BTF_DIR} (no modules loaded)`);
+  if (modules.length === 0) return void skipIf(t, `no module BTF under ${KERNEL_BTF_DIR} (no modules loaded)`);
   const spec = loadModuleSpec(modules[0]);
   assert.equal(spec.base, loadKernelSpec());
   assert.equal(spec.firstTypeId, loadKernelSpec().typeCount);

@@ -64,7 +64,6 @@ test('fuzz: mutated objects give a spec or a typed error (1000 runs)', (t) => {
           for (let i = 0; i < e.width && off + i < b.length; i++) b[off + i] = Number((e.value >> BigInt(8 * i)) & 0xffn);
         }
         if (cut !== null) b = b.subarray(0, Math.floor(cut * b.length));
-        const t0 = performance.now();
         try {
           loadCollectionSpec(b);
           ok++;
@@ -72,7 +71,6 @@ test('fuzz: mutated objects give a spec or a typed error (1000 runs)', (t) => {
           if (!(e instanceof ElfParseError || e instanceof BtfParseError || e instanceof AsmError)) throw e;
           typed++;
         }
-        assert.ok(performance.now() - t0 < 1000, 'took more than a second');
       },
     ),
     { numRuns: 1000, seed: 42 },

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ClangNotFoundError, CompileError, findClang, generate, stemOf, targetArch } from './index.js';
 import { runGen } from '../cli/gen.js';
+import { skipIf } from '../testutils/kernel.js';
 
 const fixtures = fileURLToPath(new URL('./testdata/', import.meta.url));
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url)).replace(/\/$/, '');
@@ -19,7 +20,7 @@ function haveClang(t: TestContext): boolean {
   } catch (e) {
     if (!(e instanceof ClangNotFoundError)) throw e;
     if (process.env.CI === 'true') throw e;
-    t.skip('needs clang (Debian package: clang)');
+    skipIf(t, 'needs clang (Debian package: clang)');
     return false;
   }
 }
@@ -116,7 +117,7 @@ test('TSBPF_CFLAGS and extra flags reach clang, after the defaults', (t) => {
 test('tsbpf gen --vmlinux writes a vmlinux.h that clang compiles a CO-RE program against', (t) => {
   if (!haveClang(t)) return;
   if (!existsSync('/sys/kernel/btf/vmlinux')) {
-    t.skip('needs /sys/kernel/btf/vmlinux (CONFIG_DEBUG_INFO_BTF)');
+    skipIf(t, 'needs /sys/kernel/btf/vmlinux (CONFIG_DEBUG_INFO_BTF)');
     return;
   }
   const d = tempDir(t);

@@ -5,6 +5,7 @@ import { loadKernelSpec, resolveType, type Spec } from '../btf/index.js';
 import { IterLinkInfo, LinkCreate, LinkInfoLayout, LinkUpdate } from './attrs.js';
 import { PerfEventAttr } from '../sys/perf-attrs.js';
 import { BtfInfo as BtfInfoLayout } from '../sys/attrs.js';
+import { skipIf } from '../testutils/kernel.js';
 
 /** Offsets of every (nested, anonymous-flattened) member of a struct, as `a.b.c` → byte offset. */
 function offsets(spec: Spec, id: number, prefix = '', base = 0, out = new Map<string, number>()): Map<string, number> {
@@ -20,7 +21,7 @@ function offsets(spec: Spec, id: number, prefix = '', base = 0, out = new Map<st
 }
 
 test('link attr layouts match the running kernel BTF', (t) => {
-  if (!existsSync('/sys/kernel/btf/vmlinux')) return t.skip('needs /sys/kernel/btf/vmlinux (CONFIG_DEBUG_INFO_BTF)');
+  if (!existsSync('/sys/kernel/btf/vmlinux')) return void skipIf(t, 'needs /sys/kernel/btf/vmlinux (CONFIG_DEBUG_INFO_BTF)');
   const spec = loadKernelSpec();
   const of = (kind: 'struct' | 'union', name: string): Map<string, number> => offsets(spec, spec.anyTypeByName(name, kind)!.id);
   const attr = of('union', 'bpf_attr');

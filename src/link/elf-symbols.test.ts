@@ -4,6 +4,7 @@ import { existsSync, statSync } from 'node:fs';
 import fc from 'fast-check';
 import { ElfSymbolFile, ElfSymbolError, symbolFileOffset } from './index.js';
 import { buildTestElf, type TestElfOptions, type TestSymbol } from '../testutils/elf-builder.js';
+import { skipIf } from '../testutils/kernel.js';
 
 /** A minimal ELF64 little-endian executable with `syms` in its symbol table (see buildTestElf). */
 function buildElf(syms: TestSymbol[], opts: TestElfOptions = {}): Uint8Array {
@@ -129,7 +130,7 @@ test('fuzz: random and mutated ELF files never throw anything but ElfSymbolError
 });
 
 test('reads a real binary: the Node executable exports napi_create_object', (t) => {
-  if (process.platform !== 'linux' || !existsSync(process.execPath)) return t.skip('needs a Linux ELF Node binary');
+  if (process.platform !== 'linux' || !existsSync(process.execPath)) return void skipIf(t, 'needs a Linux ELF Node binary');
   const off = symbolFileOffset(process.execPath, 'napi_create_object');
   assert.ok(off > 0n && off < BigInt(statSync(process.execPath).size));
 });

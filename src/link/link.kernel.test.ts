@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
-import { kernelTest, openFdCount } from '../testutils/kernel.js';
+import { kernelTest, openFdCount, skipIf } from '../testutils/kernel.js';
 import { linkHelperPath, linkHelperUnavailable } from '../testutils/link-helper.js';
 import { counterMap, loadTestProgram, pidCounter } from '../testutils/link-programs.js';
 import { AttachType, ProgramType } from '../types.js';
@@ -97,7 +97,7 @@ test('after close: idempotent close, ClosedError from fd, pin, info, update, det
 
 test('kprobe: a typed NotSupportedError when the kernel has no kprobes', (t) => {
   if (!kernelTest(t)) return;
-  if (existsSync(KPROBE_DIR)) return t.skip(`this kernel has kprobes (${KPROBE_DIR} exists): the error path cannot be exercised`);
+  if (existsSync(KPROBE_DIR)) return void skipIf(t, `this kernel has kprobes (${KPROBE_DIR} exists): the error path cannot be exercised`);
   assert.equal(haveKprobes(), false);
   using counts = counterMap();
   using prog = loadTestProgram('kprobe_none', ProgramType.Kprobe, pidCounter(counts.fd));
@@ -116,7 +116,7 @@ test('kprobe: a typed NotSupportedError when the kernel has no kprobes', (t) => 
 
 test('kprobe on do_unlinkat attaches and reports its info', (t) => {
   if (!kernelTest(t)) return;
-  if (!existsSync(KPROBE_DIR)) return t.skip('kprobe: this kernel was built without kprobes (no /sys/bus/event_source/devices/kprobe)');
+  if (!existsSync(KPROBE_DIR)) return void skipIf(t, 'kprobe: this kernel was built without kprobes (no /sys/bus/event_source/devices/kprobe)');
   using counts = counterMap();
   using prog = loadTestProgram('kprobe_unlink', ProgramType.Kprobe, pidCounter(counts.fd));
   using link = attachKprobe('do_unlinkat', prog);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { kernelTest } from '../testutils/kernel.js';
+import { kernelTest, skipIf } from '../testutils/kernel.js';
 import { Assembler, R0 } from '../asm/index.js';
 import { SyscallError } from '../sys/errors.js';
 import { linkHelperUnavailable, runLinkHelper } from '../testutils/link-helper.js';
@@ -74,7 +74,7 @@ test('attachTracepoint refuses a missing tracepoint and a bad name before any sy
 test('raw tracepoint sys_enter counts the getpid calls of one process (syscall id from ctx->args[1])', async (t) => {
   if (!kernelTest(t, { reason: helperReason })) return;
   const nr = SYS_getpid[process.arch];
-  if (nr === undefined) return t.skip(`no getpid syscall number for ${process.arch}`);
+  if (nr === undefined) return void skipIf(t, `no getpid syscall number for ${process.arch}`);
   using counts = counterMap();
   using prog = loadTestProgram('rawtp_getpid', ProgramType.RawTracePoint, pidCounter(counts.fd, { matchAt: { off: 8, value: nr } }));
   using link = attachRawTracepoint('sys_enter', prog);
@@ -89,7 +89,7 @@ test('raw tracepoint sys_enter counts the getpid calls of one process (syscall i
 test('tp_btf sys_enter, loaded with the BTF id of btf_trace_sys_enter, counts the same calls', async (t) => {
   if (!kernelTest(t, { reason: helperReason })) return;
   const nr = SYS_getpid[process.arch];
-  if (nr === undefined) return t.skip(`no getpid syscall number for ${process.arch}`);
+  if (nr === undefined) return void skipIf(t, `no getpid syscall number for ${process.arch}`);
   const target = resolveAttachTarget(ProgramType.Tracing, AttachType.TRACE_RAW_TP, 'sys_enter');
   assert.equal(target.typeName, 'typedef btf_trace_sys_enter');
   assert.equal(target.btfObjFd, undefined);
@@ -108,7 +108,7 @@ test('fentry and fexit on do_unlinkat count the calls of one process and read th
   if (!kernelTest(t, { reason: helperReason })) return;
   const target = resolveAttachTarget(ProgramType.Tracing, AttachType.TRACE_FENTRY, 'do_unlinkat');
   const why = fentryUnavailable(target.btfId);
-  if (why) return t.skip(why);
+  if (why) return void skipIf(t, why);
   using entryCounts = counterMap();
   using exitCounts = counterMap();
   using entry = loadTestProgram('fentry_unlink', ProgramType.Tracing, pidCounter(entryCounts.fd, { value: 0 /* dfd */ }), {

@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileBpf, findClang as findGenClang } from '../gen/clang.js';
 import { ClangNotFoundError, CompileError } from '../gen/errors.js';
+import { skipIf } from './kernel.js';
 
 /** The repository root (two levels above this file). */
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -74,7 +75,7 @@ export function fixtureBytes(t: TestContext, name: string): Uint8Array | undefin
   if (!findClang()) {
     const why = `needs clang to build testdata/${name}.bpf.c (Debian package: clang)`;
     if (process.env.CI === 'true') throw new Error(why, { cause: new ClangNotFoundError() });
-    t.skip(why);
+    skipIf(t, why);
     return undefined;
   }
   return readFileSync(compileObject(name));

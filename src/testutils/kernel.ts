@@ -1,6 +1,11 @@
 /**
  * Kernel test helpers: decide once whether this process can use bpf(), and skip with the reason
- * otherwise. Under TSBPF_REQUIRE_PRIVILEGES=1 (CI) a test that would skip fails instead.
+ * otherwise. Under TSBPF_REQUIRE_PRIVILEGES=1 (CI) a test that would skip for lack of privileges
+ * fails instead.
+ *
+ * Every skip of the suite goes through {@link skipIf}, with its reason: scripts/run-tests.mjs
+ * records the skipped tests and, under TSBPF_REQUIRE_PRIVILEGES=1, fails when they differ from
+ * .ci/expected-skips.txt (src/testutils/skip-policy.test.ts keeps other skips out).
  */
 import type { TestContext } from 'node:test';
 import { native } from '../sys/native.js';
@@ -37,8 +42,19 @@ export function kernelTest(t: TestContext, extra?: { reason?: () => string | nul
   const why = kernelUnavailableReason() ?? extra?.reason?.() ?? null;
   if (why === null) return true;
   if (process.env.TSBPF_REQUIRE_PRIVILEGES === '1') throw new Error(`kernel test cannot run: ${why} (TSBPF_REQUIRE_PRIVILEGES=1)`);
-  t.skip(why);
+  skipIf(t, why);
   return false;
+}
+
+/**
+ * Skips test `t` when `reason` is a string, saying why, and returns true; returns false (the test
+ * goes on) when `reason` is null or undefined. The one way a test of this suite skips.
+ */
+export function skipIf(t: TestContext, reason: string | null | undefined): boolean {
+  if (reason === null || reason === undefined) return false;
+  if (reason.trim() === '') throw new Error('skipIf: a skip needs a reason');
+  t.skip(reason);
+  return true;
 }
 
 /** The number of open file descriptors of this process (entries of /proc/self/fd). */
