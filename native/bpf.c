@@ -183,6 +183,12 @@ static napi_value js_perf_event_open(napi_env env, napi_callback_info info) {
   int32_t pid, cpu, group;
   uint32_t flags;
   GET_BYTES(env, argv[0], &attr, &len);
+  uint32_t size = 0;
+  if (len >= 8) memcpy(&size, attr + 4, 4);
+  if (len < 8 || size > len) { /* the kernel reads attr.size bytes */
+    napi_throw_range_error(env, "ERR_TSBPF_RANGE", "perf_event_open: attr.size exceeds the attr buffer");
+    return NULL;
+  }
   CHECK(env, napi_get_value_int32(env, argv[1], &pid));
   CHECK(env, napi_get_value_int32(env, argv[2], &cpu));
   CHECK(env, napi_get_value_int32(env, argv[3], &group));
@@ -198,29 +204,17 @@ static napi_value js_perf_event_open(napi_env env, napi_callback_info info) {
   return out;
 }
 
-/* ioctl(fd, request, arg) where arg is a number or a Uint8Array passed by address. */
+/* ioctl(fd, request, arg) with a numeric arg (no buffer form: nothing here passes memory by ioctl). */
 static napi_value js_ioctl(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   int32_t fd;
-  int64_t req;
+  int64_t req, arg = 0;
   CHECK(env, napi_get_value_int32(env, argv[0], &fd));
   CHECK(env, napi_get_value_int64(env, argv[1], &req));
-  unsigned long arg = 0;
-  napi_valuetype t = napi_undefined;
-  if (argc > 2) napi_typeof(env, argv[2], &t);
-  if (t == napi_number) {
-    int64_t v;
-    CHECK(env, napi_get_value_int64(env, argv[2], &v));
-    arg = (unsigned long)v;
-  } else if (t != napi_undefined) {
-    uint8_t *p;
-    size_t len;
-    GET_BYTES(env, argv[2], &p, &len);
-    arg = (unsigned long)(uintptr_t)p;
-  }
-  int r = ioctl(fd, (unsigned long)req, arg);
+  if (argc > 2) CHECK(env, napi_get_value_int64(env, argv[2], &arg));
+  int r = ioctl(fd, (unsigned long)req, (unsigned long)arg);
   if (r < 0) return throw_errno(env, "ioctl", errno);
   napi_value out;
   CHECK(env, napi_create_int32(env, r, &out));
@@ -259,18 +253,63 @@ static napi_value js_setsockopt(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * Handles: a mapping (an ArrayBuffer made by mmap) and a poller (an external made by pollStart).
+ * Their C records can never be reached freed:
+ * - the JS value is type-tagged, so a value of another kind (a poll handle given to munmap, a
+ *   plain object, a foreign ArrayBuffer) is refused before any pointer is read;
+ * - a record counts its owners (the JS values whose finalizers let go of it, and a poller's libuv
+ *   handle until its close callback) and the last one frees it, in whatever order GC runs them;
+ * - a released resource (unmapped, stopped) keeps its record, so a second release is a TypeError.
+ */
+static const napi_type_tag MAPPING_TAG = {0x9b1f3c2a6d0e4a71ULL, 0x8c5d2e7f1a3b4c60ULL};
+static const napi_type_tag POLLER_TAG = {0x3e8a7b1c5f2d4e93ULL, 0xa1c4e6f8b2d0e5a7ULL};
+
+/* The record behind a value tagged `tag` (wrapped in an object, or an external), or NULL after throwing. */
+static void *tagged(napi_env env, napi_value v, const napi_type_tag *tag, int wrapped, const char *what) {
+  napi_valuetype t;
+  bool ok = false;
+  void *p = NULL;
+  if (napi_typeof(env, v, &t) == napi_ok && (t == napi_object || t == napi_external) &&
+      napi_check_object_type_tag(env, v, tag, &ok) == napi_ok && ok &&
+      (wrapped ? napi_unwrap(env, v, &p) : napi_get_value_external(env, v, &p)) == napi_ok && p)
+    return p;
+  napi_throw_type_error(env, "ERR_TSBPF_HANDLE", what);
+  return NULL;
+}
+
+static napi_value throw_released(napi_env env, const char *what) {
+  napi_throw_type_error(env, "ERR_TSBPF_RELEASED", what);
+  return NULL;
+}
+
 typedef struct {
   void *addr;
   size_t len;
   int mapped;
+  int owners; /* the ArrayBuffer's memory and its wrap, each let go by its own finalizer */
 } mapping_t;
 
-static void mapping_finalize(napi_env env, void *data, void *hint) {
+static void mapping_release(mapping_t *m) {
+  if (--m->owners == 0) free(m);
+}
+
+/* The ArrayBuffer's memory was let go (collected or detached): nothing can read the mapping now. */
+static void mapping_memory_freed(napi_env env, void *data, void *hint) {
   (void)env;
   (void)data;
   mapping_t *m = hint;
-  if (m->mapped) munmap(m->addr, m->len);
-  free(m);
+  if (m->mapped) {
+    m->mapped = 0;
+    munmap(m->addr, m->len);
+  }
+  mapping_release(m);
+}
+
+static void mapping_wrap_freed(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  mapping_release(data);
 }
 
 /* mmap(fd, length, prot, flags, offset) -> ArrayBuffer over the mapping, unmapped by munmap or GC. */
@@ -285,64 +324,88 @@ static napi_value js_mmap(napi_env env, napi_callback_info info) {
   CHECK(env, napi_get_value_int32(env, argv[2], &prot));
   CHECK(env, napi_get_value_int32(env, argv[3], &flags));
   CHECK(env, napi_get_value_int64(env, argv[4], &off));
-  void *p = mmap(NULL, (size_t)len, prot, flags, fd, (off_t)off);
-  if (p == MAP_FAILED) return throw_errno(env, "mmap", errno);
-  mapping_t *m = malloc(sizeof *m);
-  if (!m) {
-    munmap(p, (size_t)len);
-    return throw_errno(env, "mmap", ENOMEM);
+  if (len <= 0 || off < 0) {
+    napi_throw_range_error(env, "ERR_TSBPF_RANGE", "mmap: length must be > 0 and offset >= 0");
+    return NULL;
   }
-  m->addr = p;
-  m->len = (size_t)len;
-  m->mapped = 1;
+  mapping_t *m = malloc(sizeof *m);
+  if (!m) return throw_errno(env, "mmap", ENOMEM);
+  void *p = mmap(NULL, (size_t)len, prot, flags, fd, (off_t)off);
+  if (p == MAP_FAILED) {
+    int err = errno;
+    free(m);
+    return throw_errno(env, "mmap", err);
+  }
+  *m = (mapping_t){p, (size_t)len, 1, 1};
   napi_value ab;
-  if (napi_create_external_arraybuffer(env, p, (size_t)len, mapping_finalize, m, &ab) != napi_ok) {
+  if (napi_create_external_arraybuffer(env, p, (size_t)len, mapping_memory_freed, m, &ab) != napi_ok) {
     munmap(p, (size_t)len);
     free(m);
     napi_throw_error(env, "EINTERNAL", "mmap: cannot create external ArrayBuffer");
     return NULL;
   }
-  /* Keep the record so munmap() can find it through the buffer's address. */
-  napi_value ext;
-  CHECK(env, napi_create_external(env, m, NULL, NULL, &ext));
-  CHECK(env, napi_set_named_property(env, ab, "__mapping", ext));
+  m->owners++;
+  if (napi_type_tag_object(env, ab, &MAPPING_TAG) != napi_ok || napi_wrap(env, ab, m, mapping_wrap_freed, NULL, NULL) != napi_ok) {
+    m->owners--;
+    napi_detach_arraybuffer(env, ab); /* its finalizer unmaps and frees */
+    napi_throw_error(env, "EINTERNAL", "mmap: cannot tag the ArrayBuffer");
+    return NULL;
+  }
   return ab;
 }
 
-/* munmap(arrayBuffer): unmaps now and detaches the buffer so it cannot be touched again. */
+/* munmap(arrayBuffer): unmaps now and detaches the buffer; a second call throws. */
 static napi_value js_munmap(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  napi_value ext;
-  CHECK(env, napi_get_named_property(env, argv[0], "__mapping", &ext));
-  napi_valuetype t;
-  napi_typeof(env, ext, &t);
-  if (t != napi_external) {
-    napi_throw_type_error(env, NULL, "munmap: not a mapping made by mmap()");
-    return NULL;
-  }
-  mapping_t *m;
-  CHECK(env, napi_get_value_external(env, ext, (void **)&m));
-  if (m->mapped) {
-    m->mapped = 0;
-    CHECK(env, napi_detach_arraybuffer(env, argv[0]));
-    if (munmap(m->addr, m->len) < 0) return throw_errno(env, "munmap", errno);
-  }
+  mapping_t *m = tagged(env, argv[0], &MAPPING_TAG, 1, "munmap: not a buffer made by mmap()");
+  if (!m) return NULL;
+  if (!m->mapped) return throw_released(env, "munmap: already unmapped");
+  void *addr = m->addr;
+  size_t len = m->len;
+  CHECK(env, napi_detach_arraybuffer(env, argv[0]));
+  m->mapped = 0;
+  if (munmap(addr, len) < 0) return throw_errno(env, "munmap", errno);
   return NULL;
 }
 
 typedef struct {
-  uv_poll_t handle;
+  uv_poll_t handle; /* first: libuv hands it back to the callbacks */
   napi_env env;
   napi_ref callback;
   napi_async_context async;
-  int closing;
+  int stopped;
+  int owners; /* the external (until finalized) and the libuv handle (until closed) */
 } poller_t;
+
+static void poller_release(poller_t *p) {
+  if (--p->owners == 0) free(p);
+}
+
+static void poll_closed(uv_handle_t *h) {
+  poller_release((poller_t *)h);
+}
+
+static void poller_stop(napi_env env, poller_t *p) {
+  p->stopped = 1;
+  uv_poll_stop(&p->handle);
+  napi_delete_reference(env, p->callback);
+  napi_async_destroy(env, p->async);
+  uv_close((uv_handle_t *)&p->handle, poll_closed);
+}
+
+/* The handle's JS value was collected: stop a poller that nobody can stop any more. */
+static void poller_finalize(napi_env env, void *data, void *hint) {
+  (void)hint;
+  poller_t *p = data;
+  if (!p->stopped) poller_stop(env, p);
+  poller_release(p);
+}
 
 static void poll_cb(uv_poll_t *h, int status, int events) {
   poller_t *p = (poller_t *)h;
-  if (p->closing) return;
+  if (p->stopped) return;
   napi_env env = p->env;
   napi_handle_scope scope;
   napi_open_handle_scope(env, &scope);
@@ -361,18 +424,19 @@ static void poll_cb(uv_poll_t *h, int status, int events) {
   napi_close_handle_scope(env, scope);
 }
 
-static void poll_closed(uv_handle_t *h) {
-  poller_t *p = (poller_t *)h;
-  free(p);
-}
-
 /* pollStart(fd, callback(status, events)) -> handle: calls back each time fd is readable. */
 static napi_value js_poll_start(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   int32_t fd;
+  napi_valuetype t;
   CHECK(env, napi_get_value_int32(env, argv[0], &fd));
+  CHECK(env, napi_typeof(env, argv[1], &t));
+  if (fd < 0 || t != napi_function) {
+    napi_throw_type_error(env, "ERR_TSBPF_HANDLE", "pollStart: expected an fd >= 0 and a callback");
+    return NULL;
+  }
   uv_loop_t *loop;
   CHECK(env, napi_get_uv_event_loop(env, &loop));
   poller_t *p = calloc(1, sizeof *p);
@@ -383,36 +447,40 @@ static napi_value js_poll_start(napi_env env, napi_callback_info info) {
     return throw_errno(env, "uv_poll_init", -r);
   }
   p->env = env;
+  p->owners = 1;
   napi_value name;
   napi_create_string_utf8(env, "tsbpf.poll", NAPI_AUTO_LENGTH, &name);
   napi_async_init(env, NULL, name, &p->async);
   napi_create_reference(env, argv[1], 1, &p->callback);
   r = uv_poll_start(&p->handle, UV_READABLE, poll_cb);
   if (r < 0) {
-    napi_delete_reference(env, p->callback);
-    napi_async_destroy(env, p->async);
-    p->closing = 1;
-    uv_close((uv_handle_t *)&p->handle, poll_closed);
+    poller_stop(env, p);
     return throw_errno(env, "uv_poll_start", -r);
   }
   napi_value ext;
-  CHECK(env, napi_create_external(env, p, NULL, NULL, &ext));
+  if (napi_create_external(env, p, poller_finalize, NULL, &ext) != napi_ok) {
+    poller_stop(env, p);
+    napi_throw_error(env, "EINTERNAL", "pollStart: cannot create the handle");
+    return NULL;
+  }
+  p->owners++;
+  if (napi_type_tag_object(env, ext, &POLLER_TAG) != napi_ok) {
+    poller_stop(env, p); /* the external's finalizer lets go of its share */
+    napi_throw_error(env, "EINTERNAL", "pollStart: cannot tag the handle");
+    return NULL;
+  }
   return ext;
 }
 
-/* pollStop(handle): stops watching and frees the handle; idempotent through the JS side. */
+/* pollStop(handle): stops watching; a second call throws. */
 static napi_value js_poll_stop(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  poller_t *p;
-  CHECK(env, napi_get_value_external(env, argv[0], (void **)&p));
-  if (p->closing) return NULL;
-  p->closing = 1;
-  uv_poll_stop(&p->handle);
-  napi_delete_reference(env, p->callback);
-  napi_async_destroy(env, p->async);
-  uv_close((uv_handle_t *)&p->handle, poll_closed);
+  poller_t *p = tagged(env, argv[0], &POLLER_TAG, 0, "pollStop: not a handle made by pollStart()");
+  if (!p) return NULL;
+  if (p->stopped) return throw_released(env, "pollStop: already stopped");
+  poller_stop(env, p);
   return NULL;
 }
 
@@ -421,11 +489,11 @@ static napi_value js_poll_ref(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  poller_t *p;
+  poller_t *p = tagged(env, argv[0], &POLLER_TAG, 0, "pollRef: not a handle made by pollStart()");
+  if (!p) return NULL;
   bool on;
-  CHECK(env, napi_get_value_external(env, argv[0], (void **)&p));
   CHECK(env, napi_get_value_bool(env, argv[1], &on));
-  if (p->closing) return NULL;
+  if (p->stopped) return throw_released(env, "pollRef: already stopped");
   if (on) uv_ref((uv_handle_t *)&p->handle);
   else uv_unref((uv_handle_t *)&p->handle);
   return NULL;

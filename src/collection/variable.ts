@@ -8,7 +8,8 @@
  * programs writing nearby bytes). Constants (`.rodata`, `.kconfig`) are frozen at load: they
  * stay readable, and `set()` throws.
  */
-import { native } from '../sys/native.js';
+import { MAP_SHARED, PROT_READ, PROT_WRITE, mapMemory, unmap } from '../sys/mmap.js';
+import { pageSize } from '../sys/page-size.js';
 import { ClosedError } from '../sys/errors.js';
 import { bytes, describeValue, i32, i64, u16, u32, u64, u8, type Codec } from '../codec/codec.js';
 import { boolCodec, i16Codec, i8Codec } from '../codec/helpers.js';
@@ -19,11 +20,6 @@ import type { VariableSpec } from '../spec/index.js';
 
 /** What {@link Variable.get} returns without an explicit codec: numbers up to 32 bits, bigint for 64, boolean, or bytes. */
 export type VariableValue = number | bigint | boolean | Buffer;
-
-const PROT_READ = 1;
-const PROT_WRITE = 2;
-const MAP_SHARED = 1;
-const PAGE = 4096;
 
 /**
  * The memory of one data section map: an mmap'd view, or lookup/update of its one element.
@@ -43,8 +39,9 @@ export class DataSection {
   constructor(map: BpfMap, opts: { mmap: boolean; readOnly: boolean }) {
     this.#map = map;
     if (opts.mmap && map.valueSize > 0) {
-      const len = Math.ceil(map.valueSize / PAGE) * PAGE;
-      this.#mem = native().mmap(map.fd, len, opts.readOnly ? PROT_READ : PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+      const page = pageSize();
+      const len = Math.ceil(map.valueSize / page) * page;
+      this.#mem = mapMemory(map.fd, len, opts.readOnly ? PROT_READ : PROT_READ | PROT_WRITE, MAP_SHARED, 0, `map ${map.name}: mmap`);
       this.#view = new DataView(this.#mem, 0, map.valueSize);
     }
   }
@@ -94,7 +91,7 @@ export class DataSection {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#mem) native().munmap(this.#mem);
+    unmap(this.#mem);
     this.#mem = undefined;
     this.#view = undefined;
   }

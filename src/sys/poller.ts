@@ -2,7 +2,7 @@
  * Poller: waits until one of a few fds is readable, through the addon's libuv `uv_poll` handles,
  * with a timeout, an AbortSignal and a close that wakes every waiter.
  */
-import { native } from './native.js';
+import { native, type PollHandle } from './native.js';
 import { syscallError } from './errors.js';
 
 /** How a wait ended: an fd became readable, the timeout passed, or the poller was closed. */
@@ -37,7 +37,7 @@ interface Waiter {
 export class Poller {
   readonly #fds: readonly number[];
   readonly #label: string;
-  #handles: unknown[] | null = null;
+  #handles: PollHandle[] | null = null;
   readonly #waiters = new Set<Waiter>();
   #ref: boolean;
   #closed = false;
@@ -52,6 +52,10 @@ export class Poller {
    * @param recheck for one-shot readiness (perf events): whether data is there, asked once per registration after it reached epoll.
    */
   constructor(fds: readonly number[], label: string, ref = true, recheck?: () => boolean) {
+    for (const fd of fds) {
+      if (!Number.isSafeInteger(fd) || fd < 0 || fd > 2 ** 31 - 1) throw new RangeError(`${label}: poll: invalid fd ${String(fd)}`);
+    }
+    if (new Set(fds).size !== fds.length) throw new RangeError(`${label}: poll: fd listed twice`);
     this.#fds = fds.slice();
     this.#label = label;
     this.#ref = ref;
@@ -128,7 +132,7 @@ export class Poller {
   #start(): void {
     if (this.#handles) return;
     const a = native();
-    const handles: unknown[] = [];
+    const handles: PollHandle[] = [];
     const cb = (status: number): void => this.#onReadable(status);
     try {
       for (const fd of this.#fds) {
