@@ -64,6 +64,16 @@ test('tsbpf prog run loads an object and test-runs a program; a verifier refusal
     return true;
   });
   assert.throws(() => run('prog', 'run', obj, 'nope'), /no program nope \(programs: refresh_count\)/);
+  // An endless input is refused, not read (the timeout only keeps a regression from hanging the suite).
+  assert.throws(
+    () => execFileSync(process.execPath, ['--import', 'tsx', cli, 'prog', 'run', obj, 'refresh_count', '--data-in', '/dev/zero'], { encoding: 'utf8', stdio: 'pipe', timeout: 60_000 }),
+    (e: unknown) => {
+      const err = e as { status: number; stderr: string };
+      assert.equal(err.status, 1);
+      assert.match(err.stderr, /prog run: --data-in: \/dev\/zero is a character device; give a regular file \(at most 1048576 bytes\)/);
+      return true;
+    },
+  );
 });
 
 test('tsbpf count on a ring buffer shows the bytes pending and the ring size', async (t) => {

@@ -17,7 +17,8 @@ commands:
                                          the element count of one map
   prog run <obj.o> <program> [--data-in FILE] [--ctx-in FILE] [--repeat N] [--log] [--json]
                                          load an object and test-run one program (BPF_PROG_TEST_RUN);
-                                         --log prints the verifier log (annotated with the C source)
+                                         --log prints the verifier log (annotated with the C source);
+                                         FILEs are regular files of at most 1 MiB
   check <obj.o>... [--json]              load every program without attaching it: ok, or where and
                                          why the verifier refused it, with a hint; exit 1 on failure
   export [--listen HOST:PORT]            Prometheus metrics of every map (default 127.0.0.1:9435)

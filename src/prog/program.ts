@@ -467,7 +467,7 @@ export class Program implements Disposable {
    *
    * `SEC("syscall")` programs take no packet: pass `ctxIn` (their argument, may be empty); they
    * run once in the calling thread's context, and the context comes back in `ctxOut`.
-   * @throws {SyscallError} e.g. EINVAL when the program type cannot be test-run or the input is too short.
+   * @throws {InvalidArgumentError} (EINVAL) when the program type cannot be test-run with this input; the message says which part was refused when it can tell (data shorter than an Ethernet header, data for a type that takes none).
    */
   test(dataIn?: Uint8Array, opts: TestRunOptions = {}): TestRunResult {
     const fd = this.fd;
@@ -526,7 +526,7 @@ export class Program implements Disposable {
           errno === Errno.ENOSPC
             ? `output larger than dataOutSize ${dataOutSize} (needs ${ProgTestRunAttr.u32(attr.bytes, 'data_size_out')})`
             : errno === Errno.EINVAL
-              ? `invalid argument: ${programTypeName(this.type)} cannot be test-run with this input (socket filters and tc need >= 14 bytes; syscall programs take only ctxIn)`
+              ? testRunEinvalDetail(this.type, dataIn.length, ctx ? ctx.length : 0, opts.flags ?? 0)
               : errno === Errno.ENOTSUPP || errno === Errno.EOPNOTSUPP
                 ? `${programTypeName(this.type)} programs cannot be test-run`
                 : undefined;
@@ -606,6 +606,31 @@ const NO_PACKET_TYPES = new Set<number>([
   ProgramType.TracePoint,
   ProgramType.PerfEvent,
 ]);
+
+/** Program types whose test run takes a packet of at least an Ethernet header (ETH_HLEN, 14 bytes). */
+const ETHERNET_TYPES = new Set<number>([
+  ProgramType.SocketFilter,
+  ProgramType.SchedCls,
+  ProgramType.SchedAct,
+  ProgramType.XDP,
+  ProgramType.CgroupSkb,
+  ProgramType.LwtIn,
+  ProgramType.LwtOut,
+  ProgramType.LwtXmit,
+  ProgramType.LwtSeg6Local,
+  ProgramType.FlowDissector,
+]);
+
+/**
+ * Explains an EINVAL from BPF_PROG_TEST_RUN by what was sent: a packet shorter than an Ethernet
+ * header or data given to a type that takes none when that is so, else what the kernel refused.
+ */
+export function testRunEinvalDetail(type: number, dataLength: number, ctxLength: number, flags: number): string {
+  const name = programTypeName(type);
+  if (ETHERNET_TYPES.has(type) && dataLength < 14) return `invalid argument: data is ${dataLength} bytes, and ${name} test runs need at least 14 (an Ethernet header)`;
+  if (NO_PACKET_TYPES.has(type) && dataLength > 0) return `invalid argument: ${name} test runs take no data (${dataLength} bytes given)${type === ProgramType.Syscall ? '; pass the argument as ctxIn' : ''}`;
+  return `invalid argument: the kernel refused this ${name} test run (data ${dataLength} B, ctx ${ctxLength} B, flags 0x${flags.toString(16)}; packet data longer than a page minus headroom, a context of the wrong size or layout, or flags this type does not take)`;
+}
 
 /** The input {@link Program.test} uses when given none: 14 zero bytes (ETH_HLEN) for packet programs, else nothing. */
 export function defaultTestData(type: number): Uint8Array {

@@ -10,17 +10,18 @@
  */
 import { SyscallError } from '../sys/errors.js';
 import { Errno } from '../sys/errno.js';
+import { capabilitiesForProgramType, permissionHint } from '../sys/capabilities.js';
 import { findSourceLocation, sourceAtSlot, sourceLineIndex, summarizeLog, type SourceLocation } from './verifier-log.js';
 import { hintFor, type VerifierContext, type VerifierHint } from './verifier-hints.js';
 
 export { splitLog, summarizeLog, findSourceLocation, type LogSummary, type SourceLocation } from './verifier-log.js';
 export type { VerifierContext, VerifierHint } from './verifier-hints.js';
 
-/** What to say when the kernel gave no log, by errno. */
-function emptyLogHint(errno: number): string {
+/** What to say when the kernel gave no log, by errno (and program type, for the capabilities it needs). */
+function emptyLogHint(errno: number, programType: number | undefined): string {
   switch (errno) {
     case Errno.EPERM:
-      return 'operation not permitted (needs root or CAP_BPF plus CAP_PERFMON/CAP_NET_ADMIN/CAP_SYS_ADMIN; MEMLOCK may be too low before Linux 5.11; as root, lockdown or an LSM may refuse this program type or attach target)';
+      return permissionHint(programType === undefined ? ['CAP_BPF'] : capabilitiesForProgramType(programType));
     case Errno.EACCES:
       return 'permission denied (no verifier log)';
     case Errno.EINVAL:
@@ -59,7 +60,7 @@ export function readLog(errno: number, log: readonly string[], truncated: boolea
   let lines = sum.lines;
   // With a source line to show, the instruction that carried it adds nothing to the first line.
   if (location?.line !== undefined && sum.instruction !== undefined && lines.length > 1 && lines[0] === sum.instruction) lines = lines.slice(1);
-  let summary = lines.length === 0 ? emptyLogHint(errno) : lines.join(': ');
+  let summary = lines.length === 0 ? emptyLogHint(errno, ctx?.programType) : lines.join(': ');
   if (location?.file !== undefined && location.line !== undefined && lines.length > 0) summary = `${location.file}:${location.line}: ${summary}`;
   if (lines.length > 0 && errno === Errno.EFAULT) summary += ' (possibly a verifier bug: check dmesg)';
   const omitted = sum.omitted + (sum.lines.length - lines.length);

@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { readFileSync, statfsSync } from 'node:fs';
 
 /** The magic number of bpffs in statfs(2). */
-const BPF_FS_MAGIC = 0xcafe4a11;
+export const BPF_FS_MAGIC = 0xcafe4a11;
 
 /** The usual bpffs mount point. */
 export const DEFAULT_BPFFS = '/sys/fs/bpf';
@@ -18,6 +18,24 @@ export function isBpffs(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Why `path` (which exists) cannot hold pins: it is not on bpffs. Returns the explanation, naming
+ * the file system type statfs(2) reports and where bpffs is mounted, or undefined when `path` is on
+ * bpffs or cannot be examined.
+ */
+export function notOnBpffs(path: string): string | undefined {
+  let type: number;
+  try {
+    type = statfsSync(path).type;
+  } catch {
+    return undefined;
+  }
+  if (type === BPF_FS_MAGIC) return undefined;
+  const mounts = bpffsMounts();
+  const where = mounts.length > 0 ? `bpffs is mounted at ${mounts.join(', ')}` : `no bpffs is mounted (mount -t bpf bpf ${DEFAULT_BPFFS})`;
+  return `${path} is not on bpffs (statfs type 0x${type.toString(16)}, bpffs is 0x${BPF_FS_MAGIC.toString(16)}): only bpffs holds pins; ${where}`;
 }
 
 /**

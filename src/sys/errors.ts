@@ -3,6 +3,7 @@
  * `context: cause` segments, innermost cause last, e.g. `map counts: update: EEXIST: key exists`.
  */
 import { Errno, errnoName } from './errno.js';
+import { capabilitiesForCommand, permissionHint } from './capabilities.js';
 
 /** Which system call failed. */
 export type SyscallName = 'bpf' | 'perf_event_open' | 'ioctl' | 'mmap' | 'setsockopt' | 'socket' | 'close' | 'poll';
@@ -82,7 +83,7 @@ export class IterationAbortedError extends Error {
 IterationAbortedError.prototype.name = 'IterationAbortedError';
 
 const hints: Record<number, string> = {
-  [Errno.EPERM]: 'operation not permitted (needs root or CAP_BPF, plus CAP_SYS_ADMIN, CAP_PERFMON or CAP_NET_ADMIN for some operations)',
+  [Errno.EPERM]: 'operation not permitted',
   [Errno.EACCES]: 'permission denied (needs root or CAP_BPF; the object may be read-only)',
   [Errno.EEXIST]: 'key exists',
   [Errno.ENOENT]: 'not found',
@@ -101,7 +102,13 @@ const hints: Record<number, string> = {
  * @param detail replaces the default explanation of the errno when given.
  */
 export function syscallError(syscall: SyscallName, command: string, errno: number, context: string, detail?: string, cause?: unknown): SyscallError {
-  const d = detail ?? hints[errno];
+  const d =
+    detail ??
+    (errno === Errno.EPERM && syscall === 'bpf'
+      ? permissionHint(capabilitiesForCommand(command))
+      : errno === Errno.EPERM && syscall === 'perf_event_open'
+        ? permissionHint(['CAP_PERFMON'])
+        : hints[errno]);
   const opts = cause === undefined ? undefined : { cause };
   switch (errno) {
     case Errno.EPERM:

@@ -7,7 +7,7 @@ import { Cmd } from './enums.gen.js';
 import { ObjPinAttr } from './attrs.js';
 import { bpf } from './syscall.js';
 import { Errno } from './errno.js';
-import { DEFAULT_BPFFS, ensureBpffs } from './bpffs.js';
+import { DEFAULT_BPFFS, ensureBpffs, notOnBpffs } from './bpffs.js';
 import { native } from './native.js';
 import { checkObjectKind, type ObjectKind } from './object-kind.js';
 
@@ -25,8 +25,9 @@ function checkPath(path: unknown, context: string): string {
 export function pinFd(raw: number, path: string, label: string): void {
   checkPath(path, `${label}: pin`);
   if (path.startsWith(`${DEFAULT_BPFFS}/`)) ensureBpffs();
+  // Outside bpffs the kernel says EPERM, which would otherwise read as a missing capability.
   bpf(Cmd.BPF_OBJ_PIN, ObjPinAttr.encode({ pathname: Buffer.from(`${path}\0`), bpf_fd: raw }), `${label}: pin ${path}`, (e) =>
-    e === Errno.ENOENT ? `directory ${dirname(path)} missing or not on bpffs` : e === Errno.EEXIST ? 'path already exists' : undefined,
+    e === Errno.ENOENT ? `directory ${dirname(path)} missing` : e === Errno.EEXIST ? 'path already exists' : e === Errno.EPERM ? notOnBpffs(dirname(path)) : undefined,
   );
 }
 
@@ -38,8 +39,9 @@ export function pinFd(raw: number, path: string, label: string): void {
  */
 export function openPinned(path: string, label: string, kind?: ObjectKind): number {
   checkPath(path, `${label}: open pinned`);
+  // A file outside bpffs gives EACCES (EPERM on some kernels), not a capability problem.
   const fd = bpf(Cmd.BPF_OBJ_GET, ObjPinAttr.encode({ pathname: Buffer.from(`${path}\0`) }), `${label}: open pinned`, (e) =>
-    e === Errno.ENOENT ? 'no such pinned object' : undefined,
+    e === Errno.ENOENT ? 'no such pinned object' : e === Errno.EACCES || e === Errno.EPERM ? notOnBpffs(path) : undefined,
   );
   if (kind !== undefined) {
     try {
