@@ -362,11 +362,14 @@ static napi_value js_munmap(napi_env env, napi_callback_info info) {
   mapping_t *m = tagged(env, argv[0], &MAPPING_TAG, 1, "munmap: not a buffer made by mmap()");
   if (!m) return NULL;
   if (!m->mapped) return throw_released(env, "munmap: already unmapped");
-  void *addr = m->addr;
-  size_t len = m->len;
-  CHECK(env, napi_detach_arraybuffer(env, argv[0]));
+  /* Not mapped any more as far as the finalizer knows, whenever detaching runs it. */
   m->mapped = 0;
-  if (munmap(addr, len) < 0) return throw_errno(env, "munmap", errno);
+  if (napi_detach_arraybuffer(env, argv[0]) != napi_ok) {
+    m->mapped = 1;
+    napi_throw_error(env, "EINTERNAL", "munmap: cannot detach the buffer");
+    return NULL;
+  }
+  if (munmap(m->addr, m->len) < 0) return throw_errno(env, "munmap", errno);
   return NULL;
 }
 
