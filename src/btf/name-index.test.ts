@@ -7,6 +7,7 @@ import { parseBtf, parseBtfLazily } from './parse.js';
 import { Spec } from './spec.js';
 import { info, kernelBtf, rawBtf } from './test-fixtures.js';
 import { BtfKind } from './types.js';
+import { skipIf } from '../testutils/kernel.js';
 
 const FLAVORS = Spec.fromTypes([
   { kind: 'int', name: 'int', size: 4, encoding: 'signed', bits: 32, offset: 0 }, // 1
@@ -57,7 +58,7 @@ test('a lazily parsed spec reports a bad reference when the type is first used',
 
 test('kernel BTF: the index finds what a full scan finds', (t) => {
   const k = kernelBtf();
-  if (!k.bytes) return t.skip(k.reason);
+  if (!k.bytes) return void skipIf(t, k.reason);
   const lazy = parseBtfLazily(k.bytes);
   const full = parseBtf(k.bytes);
   for (const name of ['task_struct', 'bpf_map', 'sk_buff', 'pt_regs', 'u32', 'bpf_map_type']) {
