@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
-import { kernelTest } from '../testutils/kernel.js';
+import { kernelTest, skipIf } from '../testutils/kernel.js';
 import { fixtureBytes } from '../testutils/bpf-objects.js';
 import { UsdtHelper, usdtHelperPath, usdtHelperUnavailable } from '../testutils/usdt-helper.js';
 import { loadCollection, type Collection } from '../collection/collection.js';
@@ -55,7 +55,7 @@ function count(coll: Collection, slot: number): bigint {
 
 test('listUsdtProbes reads the helper\'s .note.stapsdt: sites, file offsets and semaphores', (t) => {
   const why = usdtHelperUnavailable();
-  if (why) return void t.skip(why);
+  if (why) return void skipIf(t, why);
   const probes = listUsdtProbes(usdtHelperPath());
   assert.deepEqual(probes.map((p) => `${p.provider}:${p.name}`).sort(), ['tsbpf:args', 'tsbpf:consts', 'tsbpf:guarded']);
   // Cross-check against binutils' reading of the same notes.
@@ -187,7 +187,7 @@ test('a real program\'s probes: python3 function__entry (semaphore-guarded) repo
   if (!kernelTest(t)) return;
   const python = ['/usr/bin/python3'].find((p) => existsSync(p));
   const probes = python ? listUsdtProbes(realpathSync(python)).filter((p) => p.provider === 'python' && p.name === 'function__entry') : [];
-  if (!python || probes.length === 0) return void t.skip('needs /usr/bin/python3 built with USDT probes (Debian python3.11 is)');
+  if (!python || probes.length === 0) return void skipIf(t, 'needs /usr/bin/python3 built with USDT probes (Debian python3.11 is)');
   const bytes = fixtureBytes(t, 'usdt');
   if (!bytes) return;
   using coll = loadCollection(loadCollectionSpec(bytes), { programs: ['on_python_entry'] });
