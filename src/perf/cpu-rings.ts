@@ -106,6 +106,17 @@ export class CpuRings implements RecordSource<PerfRecord, PerfRecordExtra, PerfR
     return false;
   }
 
+  /**
+   * Whether any CPU's buffer has reached the point where the kernel would wake a reader: at least
+   * `bytes` unread bytes (watermark mode), or else at least `events` unread records.
+   */
+  wakeable(wake: { bytes?: number; events: number }): boolean {
+    for (const r of this.#rings) {
+      if (wake.bytes !== undefined ? r.pending() >= wake.bytes : r.unreadRecords(wake.events) >= wake.events) return true;
+    }
+    return false;
+  }
+
   /** Stops every walk; the rings' memory is going away. */
   detach(): void {
     this.#closed = true;

@@ -157,8 +157,10 @@ export class PerfReader extends EventReader<PerfRecord, PerfRecordExtra, PerfRec
       }
       const rings = new CpuRings(this.#rings.map((r) => r.ring!));
       // A perf event's readiness is a flag perf_poll() clears: a write just before a wait can
-      // leave no readiness behind, so the poller checks the buffers once the wait is set up.
-      this.start(rings, this.#rings.map((r) => r.fd.raw()), opts.ref ?? true, () => rings.pending());
+      // leave no readiness behind, so the poller checks the buffers once the wait is set up,
+      // with the kernel's own wake-up rule (watermark bytes, or wakeupEvents records).
+      const wake = opts.watermark !== undefined ? { bytes: opts.watermark, events: 1 } : { events: opts.wakeupEvents ?? 1 };
+      this.start(rings, this.#rings.map((r) => r.fd.raw()), opts.ref ?? true, () => rings.wakeable(wake));
     } catch (e) {
       this.release();
       throw e;

@@ -151,6 +151,20 @@ describe('PerfRing over a fake perf buffer', () => {
     assert.deepEqual(collect(f.ring).map((g) => g.data[0]), [2, 3, 4]);
   });
 
+  test('unreadRecords counts unread records up to a limit, consuming nothing (the wake-up recheck)', () => {
+    const f = new FakePerf(PAGE);
+    assert.equal(f.ring.unreadRecords(5), 0);
+    for (let i = 0; i < 5; i++) f.sample(new Uint8Array([i]));
+    assert.equal(f.ring.unreadRecords(3), 3);
+    assert.equal(f.ring.unreadRecords(10), 5);
+    assert.deepEqual(collect(f.ring, 2).map((g) => g.data[0]), [0, 1]);
+    assert.equal(f.ring.unreadRecords(10), 3);
+    const rec = new Uint8Array(16);
+    new DataView(rec.buffer).setUint16(6, 4, true); // a bad header ends the count
+    f.write(rec);
+    assert.equal(f.ring.unreadRecords(10), 3);
+  });
+
   test('bad headers are reported and nothing past them is consumed', () => {
     const f = new FakePerf(PAGE);
     f.sample(new Uint8Array([1]));

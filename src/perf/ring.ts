@@ -167,6 +167,34 @@ export class PerfRing {
     return this.#closed ? 0 : this.head() - this.tail();
   }
 
+  /**
+   * How many records (samples and lost-sample records) are written and not yet read, counting at
+   * most `limit`. Reads only record headers and consumes nothing; stops at a header that makes
+   * no sense (the next drain reports it).
+   */
+  unreadRecords(limit: number): number {
+    if (this.#closed) return 0;
+    const start = this.tail();
+    const avail = this.head() - start;
+    if (avail <= 0 || avail > this.dataSize) return 0;
+    const view = this.#view;
+    const mask = this.dataSize - 1;
+    let off = start % this.dataSize;
+    let done = 0;
+    let n = 0;
+    while (done < avail && n < limit) {
+      const left = avail - done;
+      if (left < HEADER || off + HEADER > this.dataSize) break;
+      const type = view.getUint32(off, LE);
+      const size = view.getUint16(off + 6, LE);
+      if (size < HEADER || size > left) break;
+      if (type === PerfRecordType.Sample || type === PerfRecordType.Lost) n++;
+      done += size;
+      off = (off + size) & mask;
+    }
+    return n;
+  }
+
   #storeTail(oldPos: number, newPos: number): void {
     const m = this.#meta;
     const lo = newPos % TWO32;
