@@ -166,8 +166,11 @@ export function applyRelocations(
           break;
         }
         case 'kfunc':
-          if (!isCall) fail(sec, `${ctx}: kernel function ${t.name} used by an ld_imm64`);
-          insns[idx] = withChanges(ins, { src: PseudoCall.KfuncCall, imm: 0, offset: 0, reference: t.name });
+          // An ld_imm64 of a kfunc (`bpf_ksym_exists(kfunc)`) loads its BTF id as libbpf does; the
+          // kernel gives a non-null read-only pointer, or the loader 0 for a missing __weak one.
+          insns[idx] = isCall
+            ? withChanges(ins, { src: PseudoCall.KfuncCall, imm: 0, offset: 0, reference: t.name })
+            : withChanges(ins, { src: PseudoLd.BtfId, imm: 0, immHi: 0, reference: t.name });
           break;
         case 'ksym':
           if (isCall) {

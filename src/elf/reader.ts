@@ -28,6 +28,14 @@ export const BPF_F_RDONLY_PROG = 1 << 7;
 export const BPF_F_MMAPABLE = 1 << 10;
 
 const DATA_SECTION = /^\.(data|rodata|bss)(\..+)?$/;
+
+/** An extern's declaration in the object's BTF. */
+interface ExternDecl {
+  sec: string;
+  typeId: number;
+  /** A FUNC (kfunc) rather than a VAR. */
+  func: boolean;
+}
 /** A bound on the work of linking: every program gets a copy of the subprograms it calls. */
 const MAX_TOTAL_INSTRUCTIONS = 16_000_000;
 
@@ -65,7 +73,7 @@ class Reader {
   private readonly externs: Record<string, ExternSpec> = {};
   private readonly variables: Record<string, VariableSpec> = {};
   private datasecs: Map<string, DatasecType> | undefined;
-  private externDecls: Map<string, { sec: string; typeId: number }> | undefined;
+  private externDecls: Map<string, ExternDecl> | undefined;
 
   constructor(bytes: Uint8Array) {
     this.elf = new ElfFile(bytes);
@@ -261,18 +269,21 @@ class Reader {
     };
   }
 
-  /** Where the BTF declares an extern: `.ksyms` or `.kconfig`, and its type. */
-  private externInfo(name: string): { sec: string; typeId: number } | undefined {
+  /**
+   * Where the BTF declares an extern: `.ksyms` or `.kconfig`, its type, and whether it is a
+   * function (a FUNC, so a kfunc whether the code calls it or takes its address) or a variable.
+   */
+  private externInfo(name: string): ExternDecl | undefined {
     const btf = this.btf;
     if (!btf) return undefined;
     if (!this.externDecls) {
-      const decls = new Map<string, { sec: string; typeId: number }>();
+      const decls = new Map<string, ExternDecl>();
       // Extern FUNCs were replaced by dummy_ksym in .ksyms; they keep their FUNC type.
-      for (const t of btf.ownTypes()) if (t.kind === 'func' && !decls.has(t.name)) decls.set(t.name, { sec: '.ksyms', typeId: t.id });
+      for (const t of btf.ownTypes()) if (t.kind === 'func' && !decls.has(t.name)) decls.set(t.name, { sec: '.ksyms', typeId: t.id, func: true });
       for (const secName of ['.ksyms', '.kconfig']) {
         for (const vs of this.datasec(secName)?.infos ?? []) {
           const t = btf.typeById(vs.type);
-          if (t.kind === 'var') decls.set(t.name, { sec: secName, typeId: t.type });
+          if (t.kind === 'var') decls.set(t.name, { sec: secName, typeId: t.type, func: false });
         }
       }
       this.externDecls = decls;
@@ -287,7 +298,9 @@ class Reader {
       const weak = sym.binding === SymbolBinding.Weak;
       const info = this.externInfo(sym.name);
       const isCall = ins.opcode === 0x85;
-      if (isCall) {
+      // The kind comes from BTF: a FUNC is a kfunc even when only its address is taken
+      // (`bpf_ksym_exists(kfunc)`); without BTF, a call can only be to a kfunc.
+      if (info?.func || (!info && isCall)) {
         this.externs[sym.name] = { name: sym.name, kind: 'kfunc', weak, typeId: info?.typeId ?? 0 };
         return { kind: 'kfunc', name: sym.name };
       }

@@ -75,7 +75,10 @@ export type MapFdSource = number | { readonly fd: number };
 export interface ProgramLoadOptions extends LogOptions {
   /** Map fds for `reference`d maps (ld_imm64 map loads), by map name. */
   maps?: Readonly<Record<string, MapFdSource>>;
-  /** BTF ids of kfuncs by name; others are looked up in vmlinux BTF (`null` poisons the call). */
+  /**
+   * BTF ids of kfuncs by name; others are looked up in vmlinux BTF. `null` marks a missing
+   * `__weak` kfunc: calls to it are poisoned (refused only if reachable), loads of its address give 0.
+   */
   kfuncs?: Readonly<Record<string, number | null>>;
   /** BTF ids of kernel variables (`__ksym`) by name; others are looked up in vmlinux BTF. */
   ksyms?: Readonly<Record<string, number>>;
@@ -237,9 +240,21 @@ export function resolveReferences(programName: string, insns: readonly Instructi
         out[i] = withChanges(ins, { imm: given, immHi: 0 });
         continue;
       }
+      // The address of a kfunc (`bpf_ksym_exists(kfunc)`): its BTF id, or 0 when it is missing.
+      const fn = opts.kfuncs && Object.hasOwn(opts.kfuncs, ref) ? opts.kfuncs[ref] : undefined;
+      if (fn === null) {
+        out[i] = withChanges(ins, { src: 0, imm: 0, immHi: 0 });
+        continue;
+      }
+      if (fn !== undefined) {
+        out[i] = withChanges(ins, { imm: fn, immHi: 0 });
+        continue;
+      }
       if (ins.imm !== 0) continue;
       const spec = kernelSpecOf(opts, programName, 'ksym', ref, i);
-      const v = spec.anyTypeByName(ref, 'var');
+      // A kernel variable, else a kernel function whose address is taken (the kernel accepts a
+      // FUNC's id here since 6.3 and gives a non-null read-only pointer).
+      const v = spec.anyTypeByName(ref, 'var') ?? spec.anyTypeByName(ref, 'func');
       if (!v) throw new UnresolvedReferenceError(programName, 'ksym', ref, i, 'not found in vmlinux BTF');
       out[i] = withChanges(ins, { imm: v.id, immHi: 0 });
     }
