@@ -8,6 +8,8 @@ need=()
 command -v clang >/dev/null || need+=(clang)
 command -v llvm-strip >/dev/null || need+=(llvm)
 [ -f /usr/include/bpf/bpf_helpers.h ] || need+=(libbpf-dev)
+# bpftool: the libbpf side of comparisons (docs/parity.md, bench/startup.ts); never a runtime dependency.
+command -v bpftool >/dev/null || need+=(bpftool)
 command -v ip >/dev/null || need+=(iproute2)
 command -v make >/dev/null || need+=(make)
 command -v g++ >/dev/null || need+=(g++)
