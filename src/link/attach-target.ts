@@ -5,12 +5,12 @@
  */
 import { readdirSync } from 'node:fs';
 import { Cmd, AttachTypeId } from '../sys/enums.gen.js';
-import { GetIdAttr, ObjInfoAttr } from '../sys/attrs.js';
+import { GetIdAttr, BtfInfo as BtfInfoLayout } from '../sys/attrs.js';
 import { native } from '../sys/native.js';
+import { objInfo } from '../sys/syscall.js';
 import { Fd } from '../sys/fd.js';
 import { ProgramType, programTypeName } from '../types.js';
 import { KERNEL_BTF_DIR, loadKernelSpec, loadModuleSpec, type Spec, type TypeKind } from '../btf/index.js';
-import { BtfInfo as BtfInfoLayout } from '../sys/attrs.js';
 import { AttachTargetNotFoundError } from './errors.js';
 import { shortAttachTypeName } from './program.js';
 
@@ -132,14 +132,10 @@ export function openModuleBtf(mod: string, context: string): Fd {
     const fd = Fd.own(raw);
     try {
       const nameBuf = new Uint8Array(64);
-      const info = BtfInfoLayout.encode({ name_len: nameBuf.length }).bytes;
-      new DataView(info.buffer).setBigUint64(BtfInfoLayout.fields.name.offset, a.addressOf(nameBuf), true);
-      const attr = ObjInfoAttr.encode({ bpf_fd: raw, info_len: info.length, info });
-      if (a.bpf(Cmd.BPF_OBJ_GET_INFO_BY_FD, attr.bytes, attr.ptrs) >= 0) {
-        const end = nameBuf.indexOf(0);
-        const name = Buffer.from(nameBuf.subarray(0, end < 0 ? nameBuf.length : end)).toString('utf8');
-        if (BtfInfoLayout.u32(info, 'kernel_btf') && name === mod) return fd;
-      }
+      const info = objInfo(raw, BtfInfoLayout.encode({ name_len: nameBuf.length, name: nameBuf }), `btf id ${id}`);
+      const end = nameBuf.indexOf(0);
+      const name = Buffer.from(nameBuf.subarray(0, end < 0 ? nameBuf.length : end)).toString('utf8');
+      if (BtfInfoLayout.u32(info, 'kernel_btf') && name === mod) return fd;
     } catch {
       // Not readable: skip it.
     }

@@ -14,7 +14,7 @@ export const LinkCreate = new Layout('link_create', 64, {
   flags: u32(12),
   // union at 16
   target_btf_id: u32(16),
-  iter_info: ptr(16),
+  iter_info: ptr(16, { count: 'iter_info_len' }),
   iter_info_len: u32(24),
   perf_event_bpf_cookie: u64(16),
   tracing_target_btf_id: u32(16),
@@ -24,9 +24,9 @@ export const LinkCreate = new Layout('link_create', 64, {
   cgroup_relative_fd: u32(16),
   cgroup_expected_revision: u64(24),
   uprobe_multi_path: ptr(16),
-  uprobe_multi_offsets: ptr(24),
-  uprobe_multi_ref_ctr_offsets: ptr(32),
-  uprobe_multi_cookies: ptr(40),
+  uprobe_multi_offsets: ptr(24, { count: 'uprobe_multi_cnt', recSize: 8 }),
+  uprobe_multi_ref_ctr_offsets: ptr(32, { count: 'uprobe_multi_cnt', recSize: 8 }),
+  uprobe_multi_cookies: ptr(40, { count: 'uprobe_multi_cnt', recSize: 8 }),
   uprobe_multi_cnt: u32(48),
   uprobe_multi_flags: u32(52),
   uprobe_multi_pid: u32(56),
@@ -62,7 +62,7 @@ export const LinkInfoLayout = new Layout('bpf_link_info', 64, {
   id: u32(4),
   prog_id: u32(8),
   // raw_tracepoint
-  raw_tp_name: ptr(16),
+  raw_tp_name: ptr(16, { count: 'raw_tp_name_len' }),
   raw_tp_name_len: u32(24),
   raw_tp_cookie: u64(32),
   // tracing
@@ -74,7 +74,7 @@ export const LinkInfoLayout = new Layout('bpf_link_info', 64, {
   cgroup_id: u64(16),
   cgroup_attach_type: u32(24),
   // iter
-  iter_target_name: ptr(16),
+  iter_target_name: ptr(16, { count: 'iter_target_name_len' }),
   iter_target_name_len: u32(24),
   iter_map_id: u32(28),
   iter_cgroup_id: u64(32),
@@ -98,14 +98,14 @@ export const LinkInfoLayout = new Layout('bpf_link_info', 64, {
   kprobe_multi_flags: u32(28),
   kprobe_multi_missed: u64(32),
   // uprobe_multi
-  uprobe_multi_path: ptr(16),
+  uprobe_multi_path: ptr(16, { count: 'uprobe_multi_path_size' }),
   uprobe_multi_path_size: u32(48),
   uprobe_multi_count: u32(52),
   uprobe_multi_flags: u32(56),
   uprobe_multi_pid: u32(60),
   // perf_event
   perf_event_type: u32(16),
-  perf_name: ptr(24),
+  perf_name: ptr(24, { count: 'perf_name_len' }),
   perf_name_len: u32(32),
   perf_offset: u32(36),
   perf_uprobe_cookie: u64(40),

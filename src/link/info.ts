@@ -1,10 +1,7 @@
 /**
  * LinkInfo: what the kernel reports about a link (BPF_OBJ_GET_INFO_BY_FD on a link fd).
  */
-import { Cmd } from '../sys/enums.gen.js';
-import { ObjInfoAttr } from '../sys/attrs.js';
-import { bpf } from '../sys/syscall.js';
-import { native } from '../sys/native.js';
+import { objInfo } from '../sys/syscall.js';
 import { LinkInfoLayout as L } from './attrs.js';
 import { LinkType, linkTypeName, perfEventKind, type PerfEventKind } from './link-type.js';
 
@@ -63,33 +60,19 @@ function text(buf: Uint8Array, len: number): string {
   return Buffer.from(buf.subarray(0, end < 0 ? n : end)).toString('utf8');
 }
 
-function call(fd: number, info: Uint8Array, ptrs: Array<number | Uint8Array>, context: string): void {
-  const attr = ObjInfoAttr.encode({ bpf_fd: fd, info_len: info.length, info });
-  // The info struct's own pointer fields travel as a nested pointer list: the addon patches only
-  // the attr, so write their addresses here.
-  if (ptrs.length) {
-    const view = new DataView(info.buffer, info.byteOffset, info.byteLength);
-    for (let i = 0; i < ptrs.length; i += 2) view.setBigUint64(ptrs[i] as number, native().addressOf(ptrs[i + 1] as Uint8Array), true);
-  }
-  bpf(Cmd.BPF_OBJ_GET_INFO_BY_FD, attr, `${context}: info`);
-}
-
 /**
  * Reads the info of the link behind a raw fd (two calls when the link has a name to fetch).
  * @param context starts error messages, e.g. `link tracepoint syscalls/sys_enter_getpid`.
  */
 export function readLinkInfo(fd: number, context: string): LinkInfo {
-  const buf = new Uint8Array(L.size);
-  call(fd, buf, [], context);
+  const buf = objInfo(fd, L.encode({}), context);
   const type = L.u32(buf, 'type');
   const info: LinkInfo = { id: L.u32(buf, 'id'), type, typeName: linkTypeName(type), programId: L.u32(buf, 'prog_id') };
   // Second call for the name strings, when the type has one.
   const fetchName = (ptrField: keyof typeof L.fields, lenField: keyof typeof L.fields): string => {
     const want = Math.min(L.u32(buf, lenField) || NAME_MAX, NAME_MAX);
     const name = new Uint8Array(want);
-    const b2 = L.encode({ [lenField]: want } as never).bytes;
-    call(fd, b2, [L.fields[ptrField].offset, name], context);
-    buf.set(b2);
+    buf.set(objInfo(fd, L.encode({ [lenField]: want, [ptrField]: name } as never), context));
     return text(name, want);
   };
   switch (type) {

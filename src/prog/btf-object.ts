@@ -7,9 +7,8 @@
  */
 import { checkObjectId } from '../sys/object-kind.js';
 import { Cmd } from '../sys/enums.gen.js';
-import { BtfInfo, BtfLoadAttr, GetIdAttr, ObjInfoAttr } from '../sys/attrs.js';
-import { bpf } from '../sys/syscall.js';
-import { native } from '../sys/native.js';
+import { BtfInfo, BtfLoadAttr, GetIdAttr } from '../sys/attrs.js';
+import { bpf, objInfo } from '../sys/syscall.js';
 import { Errno } from '../sys/errno.js';
 import { Fd } from '../sys/fd.js';
 import { BtfLoadError } from './verifier-error.js';
@@ -105,16 +104,13 @@ export class BtfObject implements Disposable {
   /** Reads the kernel's info about this BTF object (id, size, name). */
   info(): BtfObjectInfo {
     const nameBuf = new Uint8Array(64);
-    const info = BtfInfo.encode({ name_len: nameBuf.length });
-    // A pointer inside the info struct: write the name buffer's address there ourselves.
-    new DataView(info.bytes.buffer, info.bytes.byteOffset).setBigUint64(BtfInfo.fields.name.offset, native().addressOf(nameBuf), true);
-    bpf(Cmd.BPF_OBJ_GET_INFO_BY_FD, ObjInfoAttr.encode({ bpf_fd: this.fd, info_len: info.bytes.length, info: info.bytes }), `btf ${this.name}: info`);
+    const info = objInfo(this.fd, BtfInfo.encode({ name_len: nameBuf.length, name: nameBuf }), `btf ${this.name}`);
     const end = nameBuf.indexOf(0);
     return {
-      id: BtfInfo.u32(info.bytes, 'id'),
-      size: BtfInfo.u32(info.bytes, 'btf_size'),
+      id: BtfInfo.u32(info, 'id'),
+      size: BtfInfo.u32(info, 'btf_size'),
       name: Buffer.from(nameBuf.subarray(0, end < 0 ? nameBuf.length : end)).toString('utf8'),
-      kernel: BtfInfo.u32(info.bytes, 'kernel_btf') !== 0,
+      kernel: BtfInfo.u32(info, 'kernel_btf') !== 0,
     };
   }
 

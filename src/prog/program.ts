@@ -17,9 +17,9 @@ import {
   type Instruction,
 } from '../asm/index.js';
 import { Cmd, AttachTypeId } from '../sys/enums.gen.js';
-import { GetIdAttr, ObjInfoAttr, ProgInfo, ProgLoadAttr, ProgTestRunAttr } from '../sys/attrs.js';
+import { GetIdAttr, ProgInfo, ProgLoadAttr, ProgTestRunAttr } from '../sys/attrs.js';
 import { native } from '../sys/native.js';
-import { bpf } from '../sys/syscall.js';
+import { bpf, objInfo } from '../sys/syscall.js';
 import { Errno, errnoOf } from '../sys/errno.js';
 import { Fd } from '../sys/fd.js';
 import { syscallError } from '../sys/errors.js';
@@ -654,17 +654,8 @@ export function defaultTestData(type: number): Uint8Array {
 
 /** Reads `struct bpf_prog_info` for a program fd, including its map ids. */
 function readProgInfo(fd: number, context: string): ProgramInfo {
-  const read = (mapIds: Uint32Array | null): Uint8Array => {
-    const info = new Uint8Array(ProgInfo.size);
-    if (mapIds) {
-      const v = view(info);
-      v.setUint32(ProgInfo.fields.nr_map_ids.offset, mapIds.length, true);
-      // A pointer inside the info struct: write the buffer's address ourselves.
-      v.setBigUint64(ProgInfo.fields.map_ids.offset, native().addressOf(new Uint8Array(mapIds.buffer)), true);
-    }
-    bpf(Cmd.BPF_OBJ_GET_INFO_BY_FD, ObjInfoAttr.encode({ bpf_fd: fd, info_len: info.length, info }), `${context}: info`);
-    return info;
-  };
+  const read = (mapIds: Uint32Array | null): Uint8Array =>
+    objInfo(fd, ProgInfo.encode(mapIds ? { nr_map_ids: mapIds.length, map_ids: new Uint8Array(mapIds.buffer, mapIds.byteOffset, mapIds.byteLength) } : {}), context);
   let info = read(null);
   const n = ProgInfo.u32(info, 'nr_map_ids');
   let mapIds: number[] = [];

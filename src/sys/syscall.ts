@@ -5,7 +5,8 @@ import { native } from './native.js';
 import { errnoOf } from './errno.js';
 import { Fd } from './fd.js';
 import { Cmd, CmdNames } from './enums.gen.js';
-import type { Encoded } from './layout.js';
+import { writePointers, type Encoded } from './layout.js';
+import { ObjInfoAttr } from './attrs.js';
 import { syscallError, type SyscallError } from './errors.js';
 
 export { Cmd };
@@ -41,11 +42,17 @@ export function retError(cmd: number, negErrno: number, context: string, detail?
  * `bpfRet` call (which takes no pointer list); returns the bytes.
  */
 export function withPointers(attr: Encoded): Uint8Array {
-  const view = new DataView(attr.bytes.buffer, attr.bytes.byteOffset, attr.bytes.byteLength);
   const a = native();
-  for (let i = 0; i < attr.ptrs.length; i += 2) {
-    const buf = attr.ptrs[i + 1] as Uint8Array | null;
-    view.setBigUint64(attr.ptrs[i] as number, buf ? a.addressOf(buf) : 0n, true);
-  }
-  return attr.bytes;
+  return writePointers(attr, (buf) => a.addressOf(buf));
+}
+
+/**
+ * BPF_OBJ_GET_INFO_BY_FD: the kernel fills `info`, an info struct encoded by its layout (whose
+ * pointer fields, checked against their counts by the encoder, get their addresses written in).
+ * `info_len` is the struct's whole size; throws a typed error starting with `context: info`.
+ */
+export function objInfo(fd: number, info: Encoded, context: string): Uint8Array {
+  withPointers(info);
+  bpf(Cmd.BPF_OBJ_GET_INFO_BY_FD, ObjInfoAttr.encode({ bpf_fd: fd, info_len: info.bytes.length, info: info.bytes }), `${context}: info`);
+  return info.bytes;
 }
