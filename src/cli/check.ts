@@ -4,7 +4,7 @@
  * reports each as ok (instructions processed, verifier states, verification time) or failed (the
  * source location, the verifier's reason and a hint). Nothing stays loaded.
  */
-import { loadCollection } from '../collection/collection.js';
+import { loadCollection } from '../collection/load.js';
 import { loadCollectionSpec } from '../elf/index.js';
 import { VerifierError } from '../prog/verifier-error.js';
 import { programTypeName } from '../types.js';

@@ -5,7 +5,7 @@
  * the time each took, then shows the `tsbpf maps` table for the whole host.
  */
 import { fileURLToPath } from 'node:url';
-import { loadCollection } from '../collection/collection.js';
+import { loadCollection } from '../collection/load.js';
 import { methodsFor } from '../count/count.js';
 import { HostMaps } from '../host/host-maps.js';
 import { u32, u64 } from '../codec/codec.js';

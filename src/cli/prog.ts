@@ -3,7 +3,7 @@
  * like `bpftool prog run`.
  */
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
-import { loadCollection } from '../collection/collection.js';
+import { loadCollection } from '../collection/load.js';
 import { VerifierError } from '../prog/verifier-error.js';
 
 /** Options of `tsbpf prog run`. */

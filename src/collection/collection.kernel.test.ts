@@ -2,13 +2,16 @@
 // globals, padding, CO-RE, kfuncs, map-in-map, pinning, replacements, and cleanup on failure.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { kernelTest, openFdCount } from '../testutils/kernel.js';
 import { compileObject, findClang } from '../testutils/bpf-objects.js';
 import { loadCollectionSpec } from '../elf/index.js';
-import { loadCollection, Collection } from './collection.js';
-import { VerifierError } from '../prog/verifier-error.js';
+import type { CollectionSpec } from '../spec/index.js';
+import { loadCollection } from './load.js';
+import { Collection } from './collection.js';
+import { BtfLoadError, VerifierError } from '../prog/verifier-error.js';
+import { InvalidArgumentError, PermissionError, SyscallError } from '../sys/errors.js';
 import { Program } from '../prog/program.js';
 import { DataSection, Variable } from './variable.js';
 import { BpfMap, MapFlags, MapType, ClosedError, i64, u32, u64 } from '../index.js';
@@ -18,6 +21,11 @@ import { ensureBpffs } from '../sys/bpffs.js';
 function fixture(t: TestContext, name: string): string | undefined {
   if (!kernelTest(t, { reason: () => (findClang() ? null : 'needs clang to build testdata fixtures') })) return undefined;
   return compileObject(name);
+}
+
+/** How many BPF map memory mappings this process has (lines of /proc/self/maps). */
+function mappedMaps(): number {
+  return readFileSync('/proc/self/maps', 'utf8').split('\n').filter((l) => l.includes('bpf-map')).length;
 }
 
 function tempPinDir(): string {
@@ -81,6 +89,63 @@ test('a failing load closes everything it opened (fd count, pins)', async (t) =>
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a failure in any stage closes what the earlier stages opened and removes their pins', async (t) => {
+  const mapInMap = fixture(t, 'map_in_map');
+  if (!mapInMap) return;
+  const dir = tempPinDir();
+  /** Runs a failing load a few times (after one to warm caches up): same fds and map mappings after, no pin left. */
+  const failsCleanly = async (load: () => unknown, want: RegExp | ((e: unknown) => boolean), pin?: string): Promise<void> => {
+    assert.throws(load, want);
+    const before = await openFdCount();
+    const mappedBefore = mappedMaps();
+    for (let i = 0; i < 3; i++) {
+      assert.throws(load, want);
+      if (pin) assert.equal(existsSync(pin), false, `no pin left at ${pin}`);
+    }
+    assert.equal(await openFdCount(), before);
+    assert.equal(mappedMaps(), mappedBefore, 'data sections mapped by the failed loads are unmapped');
+  };
+  try {
+    const mim = loadCollectionSpec(mapInMap);
+    // inner_a, the first map, pinned by name: later stages' failures must unpin it.
+    const pinFirst: CollectionSpec = { ...mim, maps: { ...mim.maps, inner_a: { ...mim.maps.inner_a, pinning: 'by-name' as const } } };
+    const pin = join(dir, 'inner_a');
+
+    // Map specs: a kconfig value the kernel config lacks (not __weak) fails before any syscall.
+    const kfunc = loadCollectionSpec(compileObject('kfunc'));
+    const strict = { ...kfunc, externs: { ...kfunc.externs, CONFIG_MISSING_OPTION: { ...kfunc.externs.CONFIG_MISSING_OPTION, weak: false } } };
+    await failsCleanly(() => loadCollection(strict, { programs: ['count_elems'] }), /kconfig CONFIG_MISSING_OPTION: not set in the kernel config/);
+
+    // Object BTF: the kernel refuses a corrupted blob (BPF_BTF_LOAD).
+    const badBtf = Uint8Array.from(mim.btfBytes!);
+    badBtf.fill(0xff, 24, 48); // type and string section offsets
+    await failsCleanly(() => loadCollection({ ...mim, btfBytes: badBtf }), (e) => e instanceof BtfLoadError);
+
+    // Maps: the kernel refuses outer_hash (max_entries 0) after inner_a was created and pinned.
+    const badMap = { ...pinFirst, maps: { ...pinFirst.maps, outer_hash: { ...pinFirst.maps.outer_hash, maxEntries: 0 } } };
+    await failsCleanly(() => loadCollection(badMap, { pinPath: dir }), (e) => e instanceof InvalidArgumentError && /map outer_hash: create/.test(e.message), pin);
+
+    // Programs: the verifier refuses one (the other tests load count_bad_ctx the same way).
+    const badProg = { ...pinFirst, programs: { ...pinFirst.programs, tail_target: { ...pinFirst.programs.tail_target, instructions: pinFirst.programs.tail_target.instructions.slice(0, -1) } } };
+    await failsCleanly(() => loadCollection(badProg, { pinPath: dir }), (e) => e instanceof VerifierError && e.programName === 'tail_target', pin);
+
+    // Slots: jump_table has 2 slots; the kernel refuses slot 5 after both programs are loaded.
+    const badSlot = { ...pinFirst, mapSlots: { ...pinFirst.mapSlots, jump_table: [{ index: 5, target: 'tail_target' }] } };
+    await failsCleanly(() => loadCollection(badSlot, { pinPath: dir }), (e) => e instanceof SyscallError && e.code === 'E2BIG' && /map jump_table/.test(e.message), pin);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  // Variables: a frozen replacement for .data cannot be mapped writable (EPERM), after .rodata was mapped.
+  const globals = loadCollectionSpec(compileObject('globals'));
+  using frozen = BpfMap.create({ ...globals.maps['.data'], name: 'frozen_data', btfKeyTypeId: 0, btfValueTypeId: 0, freeze: true });
+  await failsCleanly(
+    () => loadCollection(globals, { mapReplacements: { '.data': frozen } }),
+    (e) => e instanceof PermissionError && e.message === 'map frozen_data: mmap: EPERM: the map is frozen: it can only be mapped read-only',
+  );
+  assert.equal(frozen.lookupRaw(new Uint8Array(4))!.length, 12, 'the replacement stays open');
 });
 
 test('globals: constants before load, .data/.bss read and written from TS and seen by the program', (t) => {

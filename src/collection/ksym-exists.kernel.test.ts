@@ -6,7 +6,7 @@ import { kernelTest } from '../testutils/kernel.js';
 import { compileObject, findClang } from '../testutils/bpf-objects.js';
 import { loadCollectionSpec } from '../elf/index.js';
 import { isKfuncCall, isKsymLoad } from '../asm/index.js';
-import { loadCollection } from './collection.js';
+import { loadCollection } from './load.js';
 
 function fixture(t: TestContext): string | undefined {
   if (!kernelTest(t, { reason: () => (findClang() ? null : 'needs clang to build testdata fixtures') })) return undefined;

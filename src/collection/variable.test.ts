@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Spec, type TypeInit } from '../btf/index.js';
 import { codecForBtfType } from './variable.js';
-import { encodeConstant } from './collection.js';
+import { encodeConstant } from './constants.js';
 import type { VariableSpec } from '../spec/index.js';
 
 // ids: 1 u32, 2 s16, 3 u64, 4 bool, 5 const volatile u32, 6 struct, 7 signed enum, 8 ptr

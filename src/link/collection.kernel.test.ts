@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { kernelTest } from '../testutils/kernel.js';
 import { fixtureBytes } from '../testutils/bpf-objects.js';
 import { linkHelperPath, linkHelperUnavailable, runLinkHelper } from '../testutils/link-helper.js';
-import { loadCollection } from '../collection/collection.js';
+import { loadCollection } from '../collection/load.js';
 import { loadCollectionSpec } from '../elf/index.js';
 import { u32, u64 } from '../codec/codec.js';
 import type { Link } from './index.js';

@@ -11,7 +11,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { loadCollection } from '../collection/collection.js';
+import { loadCollection } from '../collection/load.js';
 import { CORE_POISON_HELPER } from '../btf/index.js';
 import { compileBpf } from '../gen/clang.js';
 import { writeVmlinuxHeader } from '../gen/generate.js';
