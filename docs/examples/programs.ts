@@ -3,7 +3,7 @@
  * verifier errors. Regions are copied into the docs by scripts/docs-snippets.mjs;
  * `npm run typecheck` compiles them.
  */
-import { BpfMap, Program, ProgramType, VerifierError, type Collection, type ProgramLoadSpec } from '../../src/index.js';
+import { BpfMap, Program, ProgramType, VerifierError, type Collection, type ProgramSpec } from '../../src/index.js';
 import { Assembler, R1 } from '../../src/asm/index.js';
 
 /** Loading a hand-assembled program that uses a map. */
@@ -60,7 +60,7 @@ export function info(prog: Program): number {
 }
 
 /** Printing a verifier refusal. */
-export function verifierError(spec: ProgramLoadSpec): Program | undefined {
+export function verifierError(spec: ProgramSpec): Program | undefined {
   // #region verifier-error
   try { return Program.load(spec); } catch (err) {
     if (err instanceof VerifierError) console.error(err.format({ tail: 20 })); else throw err;
@@ -70,7 +70,7 @@ export function verifierError(spec: ProgramLoadSpec): Program | undefined {
 }
 
 /** Keeping the verifier log of a successful load. */
-export function logLevel(spec: ProgramLoadSpec): readonly string[] {
+export function logLevel(spec: ProgramSpec): readonly string[] {
   // #region program-log-level
   using traced = Program.load(spec, { logLevel: 2 }); // the log is kept even when loading succeeds
   console.log(traced.verifierLog.at(-1));              // processed 2 insns (limit 1000000) ...

@@ -81,7 +81,7 @@ export function checkObject(path: string): ObjectCheck {
   }
   const programs: ProgramCheck[] = [];
   for (const ps of Object.values(spec.programs)) {
-    const base = { program: ps.name, section: ps.sectionName, type: typeShort(ps.type) };
+    const base = { program: ps.name, section: ps.sectionName ?? '', type: typeShort(ps.type) };
     try {
       using coll = loadCollection(spec, { programs: [ps.name], logLevel: LOG_STATS });
       programs.push({ ...base, ok: true, ...stats(coll.programs[ps.name].verifierLog) });

@@ -71,12 +71,12 @@ test('seed: the hash map and the counting program with its callback', (t) => {
   const m2 = new SlotMap(p.instructions);
   const cbStart = p.instructions.findIndex((i) => i.symbol === 'count_elem');
   assert.deepEqual(
-    p.funcInfo.map((f) => f.insnOff),
+    p.funcInfo!.map((f) => f.insnOff),
     [0, m2.slotOf(cbStart)],
   );
-  assert.ok(p.funcInfo.every((f) => f.typeId > 0));
-  assert.ok(p.lineInfo.length > 0);
-  assert.ok(p.lineInfo.every((l, i) => l.insnOff < m2.slotCount && (i === 0 || p.lineInfo[i - 1].insnOff <= l.insnOff)));
+  assert.ok(p.funcInfo!.every((f) => f.typeId > 0));
+  assert.ok(p.lineInfo!.length > 0);
+  assert.ok(p.lineInfo!.every((l, i) => l.insnOff < m2.slotCount && (i === 0 || p.lineInfo![i - 1].insnOff <= l.insnOff)));
   // count.bpf.c includes the seed example's source, so line info names seed.bpf.c.
   assert.ok(p.instructions.some((i) => i.source?.file?.endsWith('seed.bpf.c') && i.source.text?.includes('bpf_for_each_map_elem')));
   assert.ok(spec.btf && spec.btfBytes && spec.btfExt);
@@ -106,7 +106,7 @@ test('several programs per section, subprograms appended once each, transitively
   assert.deepEqual(functions(spec.programs.handle_openat), ['handle_openat', 'bump', 'square']);
   for (const p of Object.values(spec.programs)) {
     checkCallTargets(p);
-    assert.equal(p.funcInfo.length, functions(p).length, `${p.name}: one func_info per function`);
+    assert.equal(p.funcInfo!.length, functions(p).length, `${p.name}: one func_info per function`);
     assert.ok(p.instructions.every((i) => i.reference !== 'stats' || i.src === PseudoLd.MapFd));
   }
   assert.equal(checkCallTargets(spec.programs.second), 3);
@@ -216,21 +216,21 @@ test('CO-RE relocations are rebased onto the program and point at instructions',
   assert.equal(p.type, ProgramType.Tracing);
   assert.equal(p.expectedAttachType, AttachType.TRACE_RAW_TP);
   assert.equal(p.attachTo, 'sched_switch');
-  assert.ok(p.coreRelos.length >= 4);
+  assert.ok(p.coreRelos!.length >= 4);
   const m = new SlotMap(p.instructions);
-  const local = spec.btf!.typeById(p.coreRelos[0].typeId);
+  const local = spec.btf!.typeById(p.coreRelos![0].typeId);
   assert.equal(local.name, 'task_struct___local');
-  for (const r of p.coreRelos) {
+  for (const r of p.coreRelos!) {
     assert.equal(m.byteOffsetOf(r.insnIndex), r.insnOff);
     assert.match(r.accessStr, /^\d+(:\d+)*$/);
   }
   assert.deepEqual(
-    p.coreRelos.map((r) => `${r.kind} ${r.accessStr}`),
+    p.coreRelos!.map((r) => `${r.kind} ${r.accessStr}`),
     ['field_byte_offset 0:1', 'field_byte_offset 0:0', 'field_byte_offset 0:2', 'field_exists 0:0'],
   );
   const direct = spec.programs.read_ids_direct;
-  assert.equal(direct.coreRelos.length, 1);
-  assert.equal(direct.coreRelos[0].accessStr, '0:1'); // task->pid
+  assert.equal(direct.coreRelos!.length, 1);
+  assert.equal(direct.coreRelos![0].accessStr, '0:1'); // task->pid
 });
 
 test('map-in-map: inner map templates, pinning, and statically initialised slots', (t) => {

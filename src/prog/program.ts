@@ -38,35 +38,11 @@ import { attachProgram, type AttachProgramOptions } from '../link/attach.js';
 import type { Link } from '../link/link.js';
 import { loadKernelSpec, type Spec } from '../btf/index.js';
 
-/** A program described by hand (e.g. instructions from the Assembler). */
-export interface ProgramLoadSpec {
-  /** The program's name; the kernel keeps the first 15 characters. */
-  name: string;
-  /** Program type (`ProgramType.SocketFilter`, ...). */
-  type: ProgramType | number;
-  /** The instructions; `reference`s are resolved at load (see {@link ProgramLoadOptions}). */
-  instructions: readonly Instruction[];
-  /** License string; kfuncs and many helpers need a GPL-compatible one (`GPL`, `Dual BSD/GPL`). */
-  license: string;
-  /** `expected_attach_type` (`AttachType.TRACE_FENTRY`, ...). */
-  expectedAttachType?: number;
-  /** `attach_btf_id`: the BTF id of the attach target (fentry, tp_btf, lsm, iter). */
-  attachBtfId?: number;
-  /** `attach_btf_obj_fd`: the BTF object holding `attachBtfId` when it is a module's (0: vmlinux). */
-  attachBtfObjFd?: number;
-  /** `attach_prog_fd`: the target program of a freplace (Extension) program. */
-  attachProgFd?: number;
-  /** `prog_flags`: BPF_F_SLEEPABLE, BPF_F_XDP_HAS_FRAGS, ... */
-  flags?: number;
-  /** `kern_version` (only old kernels check it, for kprobes). */
-  kernelVersion?: number;
-  /** One record per function, for `btf`. */
-  funcInfo?: readonly FuncInfo[];
-  /** Source line records, for `btf`. */
-  lineInfo?: readonly LineInfo[];
-  /** The BTF that `funcInfo`/`lineInfo` refer to: a loaded {@link BtfObject} or a raw BTF fd. */
-  btf?: BtfObject | number;
-}
+/**
+ * A program described by hand: the same {@link ProgramSpec} a `CollectionSpec` holds.
+ * @deprecated Use {@link ProgramSpec}; this alias goes in a later release.
+ */
+export type ProgramLoadSpec = ProgramSpec;
 
 /** Anything with a map fd: a {@link BpfMap}, or `{ fd }`. */
 export type MapFdSource = number | { readonly fd: number };
@@ -174,15 +150,11 @@ UnresolvedReferenceError.prototype.name = 'UnresolvedReferenceError';
 /** Helper id base of poisoned kfunc calls (libbpf uses the same marker). */
 const POISON_KFUNC_BASE = 2002000000;
 
-function isProgramSpec(s: ProgramSpec | ProgramLoadSpec): s is ProgramSpec {
-  return typeof (s as ProgramSpec).sectionName === 'string';
-}
-
 function fdOf(src: MapFdSource): number {
   return typeof src === 'number' ? src : src.fd;
 }
 
-function btfFdOf(b: BtfObject | number | undefined): number {
+function btfFdOf(b: { readonly fd: number } | number | undefined): number {
   if (b === undefined) return 0;
   return typeof b === 'number' ? b : b.fd;
 }
@@ -348,24 +320,24 @@ export class Program implements Disposable {
    * @throws {UnresolvedReferenceError} for a map, kfunc or attach target that cannot be resolved.
    * @throws {VerifierError} when the kernel refuses the program.
    */
-  static load(spec: ProgramSpec | ProgramLoadSpec, opts: ProgramLoadOptions = {}): Program {
+  static load(spec: ProgramSpec, opts: ProgramLoadOptions = {}): Program {
     validate(spec, opts);
     const name = spec.name;
-    const isSpec = isProgramSpec(spec);
     let source = spec.instructions;
-    if (isSpec && spec.coreRelos.length > 0) {
+    const coreRelos = spec.coreRelos ?? [];
+    if (coreRelos.length > 0) {
       if (!opts.localBtf) {
-        throw new TypeError(`program ${name}: has ${spec.coreRelos.length} CO-RE relocation(s): pass the object's BTF as localBtf, or load it with loadCollection()`);
+        throw new TypeError(`program ${name}: has ${coreRelos.length} CO-RE relocation(s): pass the object's BTF as localBtf, or load it with loadCollection()`);
       }
-      source = applyCoreRelocations(name, source, spec.coreRelos, opts.localBtf, opts.kernelBtf ?? loadKernelSpec());
+      source = applyCoreRelocations(name, source, coreRelos, opts.localBtf, opts.kernelBtf ?? loadKernelSpec());
     }
     const insns = resolveReferences(name, source, opts);
     const expected = spec.expectedAttachType ?? 0;
-    let attachBtfId = opts.attachBtfId ?? (isSpec ? undefined : spec.attachBtfId);
-    if (attachBtfId === undefined && isSpec && spec.attachBtf && spec.attachTo) {
+    let attachBtfId = opts.attachBtfId ?? spec.attachBtfId;
+    if (attachBtfId === undefined && spec.attachBtf && spec.attachTo) {
       attachBtfId = resolveAttachBtfId(name, spec.type, spec.expectedAttachType, spec.attachTo, opts.kernelBtf);
     }
-    let btf: BtfObject | number | undefined = opts.btf ?? (isSpec ? undefined : spec.btf);
+    let btf: BtfObject | { readonly fd: number } | number | undefined = opts.btf ?? spec.btf;
     let funcInfo = spec.funcInfo ?? [];
     let lineInfo = spec.lineInfo ?? [];
     let ownBtf: BtfObject | undefined;
@@ -386,7 +358,7 @@ export class Program implements Disposable {
       const fi = funcInfo.length ? encodeFuncInfo(funcInfo) : null;
       const li = lineInfo.length ? encodeLineInfo(lineInfo) : null;
       const btfFd = btfFdOf(btf);
-      const attachProgFd = opts.attachProgFd ?? (isSpec ? undefined : (spec.attachProgFd ?? spec.attachBtfObjFd));
+      const attachProgFd = opts.attachProgFd ?? spec.attachProgFd ?? spec.attachBtfObjFd;
       const out = loadWithLog(
         Cmd.BPF_PROG_LOAD,
         (level, buf) => {
@@ -417,7 +389,7 @@ export class Program implements Disposable {
         opts,
       );
       if (!out.ok) throw new VerifierError(name, out.errno, out.log, out.truncated, { cause: out.cause, context: { programType: spec.type, license: spec.license, instructions: insns } });
-      return new Program(Fd.own(out.fd), name, spec.type, expected, out.log, isSpec ? spec.sectionName : undefined);
+      return new Program(Fd.own(out.fd), name, spec.type, expected, out.log, spec.sectionName);
     } finally {
       // The program holds its own reference to the BTF.
       ownBtf?.close();
@@ -683,7 +655,7 @@ function readProgInfo(fd: number, context: string): ProgramInfo {
 }
 
 /** Checks a spec and options before any syscall. */
-function validate(spec: ProgramSpec | ProgramLoadSpec, opts: ProgramLoadOptions): void {
+function validate(spec: ProgramSpec, opts: ProgramLoadOptions): void {
   if (!spec || typeof spec !== 'object') throw new TypeError('program: spec must be an object');
   const label = `program ${typeof spec.name === 'string' ? spec.name : '?'}`;
   if (typeof spec.name !== 'string') throw new TypeError(`${label}: name must be a string`);

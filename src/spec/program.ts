@@ -54,24 +54,20 @@ export interface CoreRelocation {
 }
 
 /**
- * A program: its type and attach target from the section name, and its final instructions with
- * symbolic references the loader resolves.
+ * A program as plain data: what `Program.load` needs, from a {@link CollectionSpec} (the ELF
+ * reader fills every field) or written by hand (e.g. instructions from the Assembler, with only
+ * `name`, `type`, `instructions` and `license`).
+ *
+ * Fields marked *ELF* come from the object file; the others may be given by hand.
  */
 export interface ProgramSpec {
-  /** The C function name; the kernel keeps the first 15 characters. */
+  /** The program's name (the C function name); the kernel keeps the first 15 characters. */
   name: string;
-  /** The ELF section it came from, e.g. `tracepoint/syscalls/sys_enter_openat`. */
-  sectionName: string;
-  /** Program type (`enum bpf_prog_type`) from the section name. */
-  type: ProgramType;
-  /** Expected attach type (`enum bpf_attach_type`), when the section name implies one. */
-  expectedAttachType?: number;
-  /** Attach target from the section name, e.g. `syscalls/sys_enter_openat` or `do_unlinkat`. */
-  attachTo?: string;
-  /** Load flags: BPF_F_SLEEPABLE for `.s` sections and `syscall`, BPF_F_XDP_HAS_FRAGS for `xdp.frags`. */
-  flags: number;
+  /** Program type (`enum bpf_prog_type`: `ProgramType.SocketFilter`, ...), from the section name in an object. */
+  type: ProgramType | number;
   /**
-   * The program's instructions followed by every subprogram it calls (transitively, once each).
+   * The instructions: in an object, the program's own followed by every subprogram it calls
+   * (transitively, once each).
    *
    * bpf-to-bpf calls (`src` BPF_PSEUDO_CALL) and function references (`ld_imm64`, `src`
    * BPF_PSEUDO_FUNC) already hold their final relative `imm`, and name their target in
@@ -80,19 +76,35 @@ export interface ProgramSpec {
    * Kfunc calls (`src` BPF_PSEUDO_KFUNC_CALL) and kernel variable loads (`src`
    * BPF_PSEUDO_BTF_ID) name the kernel symbol: see {@link CollectionSpec.externs}.
    */
-  instructions: Instruction[];
-  /** The object's license (from the `license` section). */
+  instructions: readonly Instruction[];
+  /** License string (the object's `license` section); kfuncs and many helpers need a GPL-compatible one (`GPL`, `Dual BSD/GPL`). */
   license: string;
-  /** The object's `version` section (0 when absent); only old kernels check it for kprobes. */
-  kernelVersion: number;
-  /** One record per function in {@link instructions}, in order. Empty without BTF. */
-  funcInfo: FuncInfo[];
-  /** Source line records, sorted by slot. Empty without BTF. */
-  lineInfo: LineInfo[];
-  /** CO-RE relocations the loader must apply against the kernel's BTF before loading. */
-  coreRelos: CoreRelocation[];
-  /** The attach target is named by BTF (fentry, fexit, tp_btf, lsm, iter, freplace). */
-  attachBtf: boolean;
+  /** `expected_attach_type` (`enum bpf_attach_type`), when the section name implies one. */
+  expectedAttachType?: number;
+  /** `prog_flags`: BPF_F_SLEEPABLE for `.s` sections and `syscall`, BPF_F_XDP_HAS_FRAGS for `xdp.frags` (default 0). */
+  flags?: number;
+  /** `kern_version`: the object's `version` section (default 0); only old kernels check it, for kprobes. */
+  kernelVersion?: number;
+  /** One `bpf_func_info` record per function in {@link instructions}, in order, for `btf`. Empty without BTF. */
+  funcInfo?: readonly FuncInfo[];
+  /** Source line records, sorted by slot, for `btf`. Empty without BTF. */
+  lineInfo?: readonly LineInfo[];
+  /** *ELF*: the section it came from, e.g. `tracepoint/syscalls/sys_enter_openat` (read by `Program.attach`). */
+  sectionName?: string;
+  /** *ELF*: attach target from the section name, e.g. `syscalls/sys_enter_openat` or `do_unlinkat`. */
+  attachTo?: string;
+  /** *ELF*: the attach target is named by BTF (fentry, fexit, tp_btf, lsm, iter, freplace): `attachTo` is resolved to `attachBtfId` in kernel BTF at load. */
+  attachBtf?: boolean;
+  /** *ELF*: CO-RE relocations the loader applies against the kernel's BTF before loading (needs the object's BTF). */
+  coreRelos?: readonly CoreRelocation[];
+  /** `attach_btf_id`: the BTF id of the attach target (fentry, tp_btf, lsm, iter), when not resolved from `attachTo`. */
+  attachBtfId?: number;
+  /** `attach_btf_obj_fd`: the BTF object holding `attachBtfId` when it is a module's (0: vmlinux). */
+  attachBtfObjFd?: number;
+  /** `attach_prog_fd`: the target program of a freplace (Extension) program. */
+  attachProgFd?: number;
+  /** The BTF that `funcInfo`/`lineInfo` refer to: a loaded `BtfObject` (anything with an `fd`) or a raw BTF fd. */
+  btf?: number | { readonly fd: number };
 }
 
 /** Size of one encoded {@link FuncInfo} record (`sizeof(struct bpf_func_info)`). */
