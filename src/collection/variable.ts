@@ -11,6 +11,7 @@
 import { MAP_SHARED, PROT_READ, PROT_WRITE, mapMemory, unmap } from '../sys/mmap.js';
 import { pageSize } from '../sys/page-size.js';
 import { ClosedError } from '../sys/errors.js';
+import { Errno } from '../sys/errno.js';
 import { bytes, describeValue, i32, i64, u16, u32, u64, u8, type Codec } from '../codec/codec.js';
 import { boolCodec, i16Codec, i8Codec } from '../codec/helpers.js';
 import { skipQualifiers, type Spec } from '../btf/index.js';
@@ -35,13 +36,16 @@ export class DataSection {
   /**
    * Wraps a data section map; maps it into memory when it was created BPF_F_MMAPABLE (read-only
    * when `readOnly`: a frozen map cannot be mapped writable).
+   * @throws {SyscallError} (syscall `mmap`) naming the map, e.g. EPERM for a frozen map mapped writable.
    */
   constructor(map: BpfMap, opts: { mmap: boolean; readOnly: boolean }) {
     this.#map = map;
     if (opts.mmap && map.valueSize > 0) {
       const page = pageSize();
       const len = Math.ceil(map.valueSize / page) * page;
-      this.#mem = mapMemory(map.fd, len, opts.readOnly ? PROT_READ : PROT_READ | PROT_WRITE, MAP_SHARED, 0, `map ${map.name}: mmap`);
+      const hint = (errno: number): string | undefined =>
+        errno !== Errno.EPERM ? undefined : opts.readOnly ? 'permission denied' : 'the map is frozen: it can only be mapped read-only';
+      this.#mem = mapMemory(map.fd, len, opts.readOnly ? PROT_READ : PROT_READ | PROT_WRITE, MAP_SHARED, 0, `map ${map.name}: mmap`, hint);
       this.#view = new DataView(this.#mem, 0, map.valueSize);
     }
   }

@@ -31,10 +31,11 @@ function checkInteger(context: string, name: string, v: number, min: number, max
 /**
  * Maps `length` bytes of `fd` at `offset` and returns an ArrayBuffer over them. Release it with
  * {@link unmap}; a forgotten mapping is unmapped when the buffer is garbage collected.
+ * `hint` may explain an errno for the kind of object mapped (default: ring and perf buffers).
  * @throws {RangeError} when fd, length or offset is not a valid integer (offset must be a multiple of the page size).
  * @throws {SyscallError} (syscall `mmap`) whose message starts with `context`.
  */
-export function mapMemory(fd: number, length: number, prot: number, flags: number, offset: number, context: string): ArrayBuffer {
+export function mapMemory(fd: number, length: number, prot: number, flags: number, offset: number, context: string, hint?: (errno: number) => string | undefined): ArrayBuffer {
   checkInteger(context, 'fd', fd, 0, 2 ** 31 - 1);
   checkInteger(context, 'length', length, 1, MAX_LENGTH);
   checkInteger(context, 'offset', offset, 0, MAX_LENGTH);
@@ -45,11 +46,12 @@ export function mapMemory(fd: number, length: number, prot: number, flags: numbe
     const errno = errnoOf(e);
     if (!errno) throw e;
     const detail =
-      errno === 1 || errno === 13
+      hint?.(errno) ??
+      (errno === 1 || errno === 13
         ? 'permission denied (writable mappings of a ring buffer are limited to the consumer page; perf buffers count against kernel.perf_event_mlock_kb and RLIMIT_MEMLOCK)'
         : errno === 22
           ? `invalid argument (length ${length} or offset ${offset} does not fit the object)`
-          : undefined;
+          : undefined);
     throw syscallError('mmap', 'mmap', errno, context, detail, e);
   }
 }
