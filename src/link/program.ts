@@ -3,9 +3,8 @@
  * so does any object with a program fd.
  */
 import { attachTypeName, programTypeName } from '../types.js';
-import { Cmd } from '../sys/enums.gen.js';
-import { ObjInfoAttr, ProgInfo } from '../sys/attrs.js';
-import { bpf } from '../sys/syscall.js';
+import { ProgInfo } from '../sys/attrs.js';
+import { objInfo } from '../sys/syscall.js';
 
 /** A loaded BPF program, as the attach functions see it. */
 export interface ProgramLike {
@@ -47,9 +46,7 @@ export function shortAttachTypeName(t: number): string {
 /** The kernel-wide id of a loaded program (BPF_OBJ_GET_INFO_BY_FD), 0 when it cannot be read. */
 export function programId(p: ProgramLike): number {
   try {
-    const info = new Uint8Array(ProgInfo.size);
-    bpf(Cmd.BPF_OBJ_GET_INFO_BY_FD, ObjInfoAttr.encode({ bpf_fd: p.fd, info_len: info.length, info }), `${programLabel(p)}: info`);
-    return ProgInfo.u32(info, 'id');
+    return ProgInfo.u32(objInfo(p.fd, ProgInfo.encode({}), programLabel(p)), 'id');
   } catch {
     return 0;
   }

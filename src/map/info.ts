@@ -3,8 +3,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { Cmd } from '../sys/enums.gen.js';
-import { MapInfo as MapInfoLayout, ObjInfoAttr, GetIdAttr } from '../sys/attrs.js';
-import { bpf, retError } from '../sys/syscall.js';
+import { MapInfo as MapInfoLayout, GetIdAttr } from '../sys/attrs.js';
+import { objInfo, retError } from '../sys/syscall.js';
 import { native } from '../sys/native.js';
 import { Errno } from '../sys/errno.js';
 import type { MapType } from '../types.js';
@@ -53,8 +53,7 @@ export function readFdInfo(fd: number): { memlock: number; frozen: boolean } {
 
 /** Reads the info of the map behind a raw fd; `context` starts error messages. */
 export function readMapInfo(fd: number, context: string): MapInfo {
-  const buf = new Uint8Array(MapInfoLayout.size);
-  bpf(Cmd.BPF_OBJ_GET_INFO_BY_FD, ObjInfoAttr.encode({ bpf_fd: fd, info_len: buf.length, info: buf }), `${context}: info`);
+  const buf = objInfo(fd, MapInfoLayout.encode({}), context);
   return {
     type: MapInfoLayout.u32(buf, 'type'),
     id: MapInfoLayout.u32(buf, 'id'),
