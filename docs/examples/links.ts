@@ -19,8 +19,10 @@ import {
   attachUprobe,
   attachUprobeMulti,
   attachUretprobe,
+  attachUsdt,
   attachXdp,
   haveKprobes,
+  listUsdtProbes,
   resolveAttachTarget,
 } from '../../src/link/index.js';
 
@@ -87,6 +89,14 @@ export function uprobeMulti(prog: Program): void {
   // #region attach-uprobe-multi
   const libc = '/usr/lib/x86_64-linux-gnu/libc.so.6';
   using link = attachUprobeMulti(libc, ['malloc', 'free'], prog, { cookies: [1n, 2n] }); // one link, two probes
+  // #endregion
+}
+
+/** USDT probes, for a program built with <bpf/usdt.bpf.h>. */
+export function usdt(prog: Program, pid: number): void {
+  // #region attach-usdt
+  for (const p of listUsdtProbes('/usr/bin/python3')) console.log(`${p.provider}:${p.name} ${p.args}`); // what readelf -n shows
+  using link = attachUsdt('/usr/bin/python3', 'python', 'function__entry', prog, { pid, cookie: 1n }); // bpf_usdt_cookie() == 1
   // #endregion
 }
 
