@@ -5,10 +5,15 @@
  * No struct layouts, no retries, no policy live here. A failed call throws an Error with
  * `errno`, `code` (the errno name) and `syscall`, except `bpfRet`, which returns -errno so
  * hot paths (a lookup miss, the end of key iteration) pay for no exception.
+ *
+ * The errno name comes from glibc's strerrorname_np (glibc >= 2.32). Elsewhere (musl, older
+ * glibc) `code` is left out and the message carries the number; TypeScript names errno values
+ * itself (src/sys/errno.ts), so nothing depends on `code`.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -28,17 +33,26 @@
     }                                                                           \
   } while (0)
 
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 32))
+#define errno_name(err) strerrorname_np(err)
+#else
+#define errno_name(err) ((const char *)NULL)
+#endif
+
 static napi_value throw_errno(napi_env env, const char *syscall_name, int err) {
-  const char *name = strerrorname_np(err);
+  const char *name = errno_name(err);
   char msg[256];
-  snprintf(msg, sizeof msg, "%s: %s (%s)", syscall_name, name ? name : "E?", strerror(err));
+  if (name) snprintf(msg, sizeof msg, "%s: %s (%s)", syscall_name, name, strerror(err));
+  else snprintf(msg, sizeof msg, "%s: errno %d (%s)", syscall_name, err, strerror(err));
   napi_value message, error, v;
   napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &message);
   napi_create_error(env, NULL, message, &error);
   napi_create_int32(env, err, &v);
   napi_set_named_property(env, error, "errno", v);
-  napi_create_string_utf8(env, name ? name : "E?", NAPI_AUTO_LENGTH, &v);
-  napi_set_named_property(env, error, "code", v);
+  if (name) {
+    napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &v);
+    napi_set_named_property(env, error, "code", v);
+  }
   napi_create_string_utf8(env, syscall_name, NAPI_AUTO_LENGTH, &v);
   napi_set_named_property(env, error, "syscall", v);
   napi_throw(env, error);

@@ -25,10 +25,11 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-# npm packages and the native addon (node-gyp builds native/bpf.c through the install script).
+# npm packages, dist/ (the prepare script) and the native addon (node-gyp-build, the install
+# script, builds native/bpf.c with node-gyp when no build or prebuild loads).
 if [ -f package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error
 else
   npm install --no-audit --no-fund --loglevel=error
 fi
-test -f build/Release/tsbpf.node || npx node-gyp rebuild
+test -f build/Release/tsbpf.node || npm run build:native --silent

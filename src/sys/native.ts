@@ -1,9 +1,13 @@
 /**
  * The only module that finds and loads the native addon; tests may inject a fake binding.
+ *
+ * The addon is looked up by node-gyp-build: a local build (`build/Release`, made by node-gyp from
+ * native/bpf.c) first, then a prebuilt one shipped in the package (`prebuilds/linux-x64/` and
+ * `prebuilds/linux-arm64/`, made by prebuildify in `npm pack`).
  */
 import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /** A poller made by the addon's pollStart: an opaque, type-tagged handle the addon alone can read. */
@@ -45,22 +49,43 @@ export interface NativeBinding {
 
 let binding: NativeBinding | undefined;
 
-function load(): NativeBinding {
-  // The package root is two levels above this module in src/ and dist/, one level above a
-  // bundled entry point: look in each for build/{Release,Debug}/tsbpf.node. TSBPF_ADDON names
-  // another build instead (scripts/asan.sh loads one built with AddressSanitizer).
-  const candidates: string[] = [];
-  const override = process.env.TSBPF_ADDON;
-  if (override) candidates.push(override);
+/** node-gyp-build's finder: `build/Release`, `build/Debug`, then `prebuilds/<platform>-<arch>/`. */
+type FindAddon = { path(dir: string): string };
+
+/**
+ * The package root: two levels above this module in src/ and dist/ (and dist/chunks/), one level
+ * above a bundled entry point such as dist/index.js; the first of those holding binding.gyp,
+ * which ships with the package.
+ */
+function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
-  for (let up = 0; !override && up < 3; up++, dir = dirname(dir)) {
-    candidates.push(join(dir, 'build', 'Release', 'tsbpf.node'), join(dir, 'build', 'Debug', 'tsbpf.node'));
+  const looked: string[] = [];
+  for (let up = 0; up < 3; up++, dir = dirname(dir)) {
+    if (existsSync(join(dir, 'binding.gyp'))) return dir;
+    looked.push(dir);
   }
-  const path = candidates.find((p) => existsSync(p));
-  if (!path) {
-    throw new Error(`tsbpf: native addon not built (looked for ${candidates.join(', ')}); run \`npm install\` (needs python3, make and a C compiler)`);
+  throw new Error(`tsbpf: native addon: no package root (binding.gyp) in ${looked.join(', ')}`);
+}
+
+function load(): NativeBinding {
+  const require = createRequire(import.meta.url);
+  // TSBPF_ADDON names another build instead (scripts/asan.sh loads one built with AddressSanitizer).
+  const override = process.env.TSBPF_ADDON;
+  if (override) return require(override) as NativeBinding;
+  const root = packageRoot();
+  let path: string;
+  try {
+    path = (require('node-gyp-build') as FindAddon).path(root);
+  } catch (e) {
+    const cause = (e as Error).message.trim().replace(/\s*\n\s*/g, '; ');
+    throw new Error(
+      `tsbpf: native addon: no prebuilt addon matches this machine and none was built (${cause}); ` +
+        'build it with `npm rebuild tsbpf --allow-scripts=tsbpf` (needs python3, make and a C compiler), ' +
+        'or let npm run its install script: `npm install-scripts approve tsbpf`',
+      { cause: e },
+    );
   }
-  return createRequire(import.meta.url)(path) as NativeBinding;
+  return require(path) as NativeBinding;
 }
 
 /** The native binding, loaded on first use. */
