@@ -1,128 +1,134 @@
 #!/usr/bin/env node
 /**
- * The tsbpf command line.
+ * The tsbpf command line: commander parses it, so every command has `--help`, `tsbpf --version`
+ * prints the package version, and a wrong argument prints what is wrong with the usage.
  */
-import { parseArgs } from 'node:util';
+import { createRequire } from 'node:module';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { CountMethod } from '../count/count.js';
+import { addGenCommand, splitPassThrough } from './gen.js';
 
 // Each command's module is imported when that command runs, so `tsbpf count` does not load the
-// exporter (prom-client, node:http), the generator or the demo.
-const usage = async (): Promise<string> => `usage: tsbpf <command> [options]
+// exporter (prom-client, node:http), the generator or the demo; gen.js holds only gen's options.
 
-commands:
-  demo                                   create a map in the kernel, fill it, count it, show it
-  maps [--json] [--sort KEY] [--watch [SECONDS]] [--method M]
-                                         every BPF map on the host with its element count
-  count <id|pinned path|name> [--method M] [--json]
-                                         the element count of one map
-  prog run <obj.o> <program> [--data-in FILE] [--ctx-in FILE] [--repeat N] [--log] [--json]
-                                         load an object and test-run one program (BPF_PROG_TEST_RUN);
-                                         --log prints the verifier log (annotated with the C source);
-                                         FILEs are regular files of at most 1 MiB
-  check <obj.o>... [--json]              load every program without attaching it: ok, or where and
-                                         why the verifier refused it, with a hint; exit 1 on failure
-  export [--listen HOST:PORT]            Prometheus metrics of every map (default 127.0.0.1:9435)
-${(await import('./gen.js')).genUsage.trimEnd()}
-  help                                   this text
+const METHODS: readonly CountMethod[] = ['auto', 'kernel', 'foreach', 'batch', 'iterate', 'max-entries'];
+const SORT_KEYS = ['id', 'name', 'type', 'entries', 'fill', 'max', 'memlock'];
 
-counting methods: auto (default), kernel, foreach, batch, iterate, max-entries
-sort keys: id (default), name, type, entries, fill, max, memlock
-`;
-
-const METHODS = ['auto', 'kernel', 'foreach', 'batch', 'iterate', 'max-entries'];
-
-function method(v: string | undefined): CountMethod | undefined {
-  if (v === undefined) return undefined;
-  if (!METHODS.includes(v)) throw new Error(`unknown --method ${JSON.stringify(v)} (${METHODS.join(', ')})`);
-  return v as CountMethod;
+/** The package version, from package.json two levels up (src/cli or dist/cli). */
+function version(): string {
+  return (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 }
 
-async function main(argv: string[]): Promise<number> {
-  const [cmd, ...rest] = argv;
-  switch (cmd) {
-    case 'gen':
-      return (await import('./gen.js')).runGen(rest);
-    case 'demo':
+function positiveNumber(what: string, integer: boolean): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (!(n > 0) || (integer && !Number.isInteger(n))) throw new InvalidArgumentError(`${what} wants a positive ${integer ? 'integer' : 'number'}, got ${JSON.stringify(v)}`);
+    return n;
+  };
+}
+
+const methodOption = (): Option => new Option('--method <method>', 'counting method').choices(METHODS);
+
+/** Builds the program; `cflags` are the words after `--` (for `gen`), `done` gets the exit status of `gen` and `check`. */
+function program(cflags: readonly string[], done: (code: number) => void): Command {
+  const p = new Command('tsbpf')
+    .description('eBPF for TypeScript on Node.js: load programs, read maps and events, count every map on the host.')
+    .version(version(), '-V, --version', 'print the tsbpf version')
+    .showHelpAfterError()
+    .exitOverride();
+
+  p.command('demo')
+    .description('create a map in the kernel, fill it, count it with every method, show it')
+    .action(async () => {
       console.log((await import('./demo.js')).runDemo());
-      return 0;
-    case 'maps': {
-      // --watch takes an optional number: accept `--watch`, `--watch 2`, `--watch=2`.
-      const watchAt = rest.findIndex((a) => a === '--watch' || a.startsWith('--watch='));
-      let watch: number | undefined;
-      if (watchAt >= 0) {
-        const a = rest[watchAt];
-        const next = rest[watchAt + 1];
-        if (a.includes('=')) watch = Number(a.split('=')[1]);
-        else if (next !== undefined && /^\d+(\.\d+)?$/.test(next)) {
-          watch = Number(next);
-          rest.splice(watchAt + 1, 1);
-        } else watch = 2;
-        rest.splice(watchAt, 1);
-        if (!(watch > 0)) throw new Error('--watch wants a positive number of seconds');
-      }
-      const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean' }, sort: { type: 'string' }, method: { type: 'string' } } });
-      const opts = { json: values.json, sort: values.sort, method: method(values.method) };
+    });
+
+  p.command('maps')
+    .description('every BPF map on the host with its element count')
+    .option('--json', 'JSON output')
+    .addOption(new Option('--sort <key>', 'sort by this column (numbers largest first)').choices(SORT_KEYS).default('id'))
+    .option('--watch [seconds]', 'redraw every SECONDS (default 2) until Ctrl-C, fastest-filling maps first', positiveNumber('--watch', false))
+    .addOption(methodOption())
+    .action(async (o: { json?: boolean; sort: string; watch?: number | true; method?: CountMethod }) => {
+      const opts = { json: o.json, sort: o.sort, method: o.method };
       const { runMaps, watchMaps } = await import('./maps.js');
-      if (watch !== undefined) {
+      if (o.watch !== undefined) {
         const ac = new AbortController();
         process.once('SIGINT', () => ac.abort());
-        await watchMaps(watch, opts, ac.signal);
-        return 0;
+        await watchMaps(o.watch === true ? 2 : o.watch, opts, ac.signal);
+        return;
       }
       console.log(runMaps(opts));
-      return 0;
-    }
-    case 'count': {
-      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean' }, method: { type: 'string' } } });
-      if (positionals.length !== 1) throw new Error('count: give one map: an id, a pinned path or a name');
+    });
+
+  p.command('count')
+    .description('the element count of one map')
+    .argument('<map>', 'a map id, a pinned path or a map name')
+    .option('--json', 'JSON output')
+    .addOption(methodOption())
+    .action(async (map: string, o: { json?: boolean; method?: CountMethod }) => {
       const { runCount } = await import('./count.js');
-      console.log(runCount(positionals[0], { json: values.json, method: method(values.method) }));
-      return 0;
-    }
-    case 'prog': {
-      const [sub, ...args] = rest;
-      if (sub !== 'run') throw new Error(`prog: unknown subcommand ${JSON.stringify(sub)} (run)`);
-      const { values, positionals } = parseArgs({
-        args,
-        allowPositionals: true,
-        options: { 'data-in': { type: 'string' }, 'ctx-in': { type: 'string' }, repeat: { type: 'string' }, json: { type: 'boolean' }, log: { type: 'boolean' } },
-      });
-      if (positionals.length !== 2) throw new Error('prog run: give an object file and a program name');
-      const repeat = values.repeat === undefined ? undefined : Number(values.repeat);
-      if (repeat !== undefined && !(Number.isInteger(repeat) && repeat > 0)) throw new Error('prog run: --repeat wants a positive integer');
+      console.log(runCount(map, { json: o.json, method: o.method }));
+    });
+
+  const prog = p.command('prog').description('work with programs');
+  prog
+    .command('run')
+    .description('load an object and test-run one program (BPF_PROG_TEST_RUN)')
+    .argument('<object>', 'the BPF object file (foo.bpf.o)')
+    .argument('<program>', 'the program name (its C function)')
+    .option('--data-in <file>', 'input data: the bytes of this file (a regular file of at most 1 MiB)')
+    .option('--ctx-in <file>', 'input context: the bytes of this file (a regular file of at most 1 MiB)')
+    .option('--repeat <n>', 'number of runs', positiveNumber('--repeat', true))
+    .option('--log', 'print the verifier log (annotated with the C source)')
+    .option('--json', 'JSON output')
+    .action(async (object: string, name: string, o: { dataIn?: string; ctxIn?: string; repeat?: number; log?: boolean; json?: boolean }) => {
       const { runProg } = await import('./prog.js');
-      console.log(runProg(positionals[0], positionals[1], { dataIn: values['data-in'], ctxIn: values['ctx-in'], repeat, json: values.json, log: values.log }));
-      return 0;
-    }
-    case 'check': {
-      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean' } } });
+      console.log(runProg(object, name, o));
+    });
+
+  p.command('check')
+    .description('load every program without attaching it: ok, or where and why the verifier refused it, with a hint; exit 1 on failure')
+    .argument('<objects...>', 'BPF object files (foo.bpf.o)')
+    .option('--json', 'JSON output')
+    .action(async (objects: string[], o: { json?: boolean }) => {
       const { runCheck } = await import('./check.js');
-      const r = runCheck(positionals, { json: values.json });
+      const r = runCheck(objects, { json: o.json });
       console.log(r.text);
-      return r.code;
-    }
-    case 'export': {
-      const { values } = parseArgs({ args: rest, options: { listen: { type: 'string' } } });
+      done(r.code);
+    });
+
+  p.command('export')
+    .description('serve Prometheus metrics of every map until Ctrl-C')
+    .option('--listen <host:port>', 'address to listen on', '127.0.0.1:9435')
+    .action(async (o: { listen: string }) => {
       const { startExporter } = await import('../export/server.js');
-      const ex = await startExporter(values.listen);
+      const ex = await startExporter(o.listen);
       process.stderr.write(`tsbpf export: serving ${ex.url}\n`);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
       });
       await ex.close();
-      return 0;
-    }
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      process.stdout.write(await usage());
-      return cmd === undefined ? 1 : 0;
-    default:
-      process.stderr.write(`tsbpf: unknown command ${JSON.stringify(cmd)}\n${await usage()}`);
-      return 2;
+    });
+
+  addGenCommand(p, { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }, cflags, done);
+  return p;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { own, rest } = splitPassThrough(argv);
+  let code = 0;
+  const p = program(rest, (c) => (code = c));
+  try {
+    if (rest.length > 0 && own[0] !== 'gen') p.error('error: only gen takes words after -- (clang flags)');
+    await p.parseAsync(own, { from: 'user' });
+  } catch (e) {
+    // Help and --version exit 0; usage errors were printed with the usage.
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    throw e;
   }
+  return code;
 }
 
 main(process.argv.slice(2)).then(
