@@ -2,7 +2,7 @@
 // Checks that the committed output of `tsbpf gen` is up to date: regenerates every
 // examples/*/*.bpf.c and src/gen/testdata/*.bpf.c into a temporary directory and byte-compares
 // the .ts and the .bpf.o with the committed ones. Options recorded in the committed .ts
-// (`// tsbpf gen options: --type X --import-from Y`) are used again.
+// (`// tsbpf gen options: --type X --import-from Y --target T --embed`) are used again.
 //
 // Usage: node scripts/check-generated.mjs [--update] [path-substring ...]
 //   --update   write the regenerated files in place instead of failing
@@ -57,9 +57,9 @@ function splitWords(s) {
   return out;
 }
 
-/** --type and --import-from as recorded in a committed .ts. */
+/** --type, --import-from, --target and --embed as recorded in a committed .ts. */
 function recordedOptions(tsPath) {
-  const opts = { types: [], importFrom: undefined };
+  const opts = { types: [], importFrom: undefined, target: undefined, embed: false };
   if (!existsSync(tsPath)) return opts;
   const line = readFileSync(tsPath, 'utf8').split('\n', 3).find((l) => l.startsWith('// tsbpf gen options: '));
   if (!line) return opts;
@@ -67,6 +67,8 @@ function recordedOptions(tsPath) {
   for (let i = 0; i < words.length; i++) {
     if (words[i] === '--type') opts.types.push(words[++i]);
     else if (words[i] === '--import-from') opts.importFrom = words[++i];
+    else if (words[i] === '--target') opts.target = words[++i];
+    else if (words[i] === '--embed') opts.embed = true;
   }
   return opts;
 }
@@ -89,7 +91,7 @@ try {
     const committedObj = join(dir, `${stem}.bpf.o`);
     const out = join(tmp, relative(root, dir));
     const opts = recordedOptions(committedTs);
-    const r = gen.generate(src, { outDir: out, types: opts.types, importFrom: opts.importFrom });
+    const r = gen.generate(src, { outDir: out, types: opts.types, importFrom: opts.importFrom, target: opts.target, embed: opts.embed });
     const name = relative(root, src);
     if (update) {
       copyFileSync(r.object, committedObj);

@@ -55,3 +55,4 @@ export { Variable } from './collection/variable.js';
 export type { VariableValue } from './collection/variable.js';
 export { defaultTestData } from './prog/program.js';
 export * as codecHelpers from './codec/helpers.js';
+export { findObjectFile, ObjectFileNotFoundError } from './gen/object-file.js';

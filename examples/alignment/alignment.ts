@@ -60,18 +60,28 @@ export const AlignmentVariableNames = {} as const;
 /** The path of alignment.bpf.o, next to this file. */
 export const alignmentObjectPath: string = fileURLToPath(new URL('./alignment.bpf.o', import.meta.url));
 
+/** What the object is loaded from: alignment.bpf.o next to this file; when missing, an error says where it looked and how to fix it. */
+function objectSource(): string {
+  return tsbpf.findObjectFile(alignmentObjectPath, 'alignment.bpf.c');
+}
+
 /** Reads alignment.bpf.o into a CollectionSpec: plain data, nothing is loaded into the kernel. */
 export function loadAlignmentSpec(): tsbpf.CollectionSpec {
-  return tsbpf.loadCollectionSpec(alignmentObjectPath);
+  return tsbpf.loadCollectionSpec(objectSource());
 }
 
 /** alignment.bpf.c has no constants (`.rodata` globals). */
 export type AlignmentConstants = Record<string, never>;
 
+/** The name of a program of alignment.bpf.o. */
+export type AlignmentProgramName = 'roundtrip';
+
 /** Options of {@link loadAlignment}: those of `loadCollection`, with typed constants (codecs come from BTF). */
-export interface AlignmentOptions extends Omit<tsbpf.CollectionOptions, 'constants' | 'codecs'> {
+export interface AlignmentOptions<P extends AlignmentProgramName = AlignmentProgramName> extends Omit<tsbpf.CollectionOptions, 'constants' | 'codecs' | 'programs'> {
   /** Values of constants, set before loading. */
   constants?: AlignmentConstants;
+  /** Load only these programs (default: all); the others are absent from `programs`. */
+  programs?: readonly P[];
 }
 
 /** The maps of alignment.bpf.o, with typed keys and values. */
@@ -90,11 +100,11 @@ export interface AlignmentPrograms {
 export interface AlignmentVariables {}
 
 /** alignment.bpf.o loaded into the kernel. Owns every fd: `close()` it, or declare it with `using`. */
-export interface AlignmentObjects extends Disposable {
+export interface AlignmentObjects<P extends AlignmentProgramName = AlignmentProgramName> extends Disposable {
   /** Maps with the codecs generated from BTF. */
   readonly maps: AlignmentMaps;
-  /** Programs by C function name. */
-  readonly programs: AlignmentPrograms;
+  /** Programs by C function name: those loaded (all, unless `programs` named some). */
+  readonly programs: Pick<AlignmentPrograms, P>;
   /** Global variables with typed `get()` and `set()`. */
   readonly variables: AlignmentVariables;
   /** The untyped collection underneath (data section maps, notes...). */
@@ -112,23 +122,24 @@ export interface AlignmentObjects extends Disposable {
  * @example
  * using obj = loadAlignment();
  */
-export function loadAlignment(opts: AlignmentOptions = {}): AlignmentObjects {
-  const { constants: _constants, ...rest } = opts;
-  const coll = tsbpf.loadCollection(alignmentObjectPath, {
+export function loadAlignment<P extends AlignmentProgramName = AlignmentProgramName>(opts: AlignmentOptions<P> = {}): AlignmentObjects<P> {
+  const { constants, programs, ...rest } = opts;
+  const coll = tsbpf.loadCollection(objectSource(), {
     ...rest,
-    constants: _constants,
+    ...(constants === undefined ? {} : { constants }),
+    ...(programs === undefined ? {} : { programs }),
     codecs: {
       values: { key: tsbpf.u32, value: Padded },
     },
   });
   try {
+    const loaded: Partial<Record<AlignmentProgramName, tsbpf.Program>> = {};
+    for (const name of programs ?? Object.values(AlignmentProgramNames)) loaded[name] = coll.program(name);
     return {
       maps: {
         values: coll.map('values') as tsbpf.BpfMap<number, Padded>,
       },
-      programs: {
-        roundtrip: coll.programs.roundtrip,
-      },
+      programs: loaded as Pick<AlignmentPrograms, P>,
       variables: {},
       collection: coll,
       close: () => coll.close(),

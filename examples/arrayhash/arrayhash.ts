@@ -28,18 +28,28 @@ export const ArrayhashVariableNames = {} as const;
 /** The path of arrayhash.bpf.o, next to this file. */
 export const arrayhashObjectPath: string = fileURLToPath(new URL('./arrayhash.bpf.o', import.meta.url));
 
+/** What the object is loaded from: arrayhash.bpf.o next to this file; when missing, an error says where it looked and how to fix it. */
+function objectSource(): string {
+  return tsbpf.findObjectFile(arrayhashObjectPath, 'arrayhash.bpf.c');
+}
+
 /** Reads arrayhash.bpf.o into a CollectionSpec: plain data, nothing is loaded into the kernel. */
 export function loadArrayhashSpec(): tsbpf.CollectionSpec {
-  return tsbpf.loadCollectionSpec(arrayhashObjectPath);
+  return tsbpf.loadCollectionSpec(objectSource());
 }
 
 /** arrayhash.bpf.c has no constants (`.rodata` globals). */
 export type ArrayhashConstants = Record<string, never>;
 
+/** The name of a program of arrayhash.bpf.o. */
+export type ArrayhashProgramName = 'record_size';
+
 /** Options of {@link loadArrayhash}: those of `loadCollection`, with typed constants (codecs come from BTF). */
-export interface ArrayhashOptions extends Omit<tsbpf.CollectionOptions, 'constants' | 'codecs'> {
+export interface ArrayhashOptions<P extends ArrayhashProgramName = ArrayhashProgramName> extends Omit<tsbpf.CollectionOptions, 'constants' | 'codecs' | 'programs'> {
   /** Values of constants, set before loading. */
   constants?: ArrayhashConstants;
+  /** Load only these programs (default: all); the others are absent from `programs`. */
+  programs?: readonly P[];
 }
 
 /** The maps of arrayhash.bpf.o, with typed keys and values. */
@@ -60,11 +70,11 @@ export interface ArrayhashPrograms {
 export interface ArrayhashVariables {}
 
 /** arrayhash.bpf.o loaded into the kernel. Owns every fd: `close()` it, or declare it with `using`. */
-export interface ArrayhashObjects extends Disposable {
+export interface ArrayhashObjects<P extends ArrayhashProgramName = ArrayhashProgramName> extends Disposable {
   /** Maps with the codecs generated from BTF. */
   readonly maps: ArrayhashMaps;
-  /** Programs by C function name. */
-  readonly programs: ArrayhashPrograms;
+  /** Programs by C function name: those loaded (all, unless `programs` named some). */
+  readonly programs: Pick<ArrayhashPrograms, P>;
   /** Global variables with typed `get()` and `set()`. */
   readonly variables: ArrayhashVariables;
   /** The untyped collection underneath (data section maps, notes...). */
@@ -82,25 +92,26 @@ export interface ArrayhashObjects extends Disposable {
  * @example
  * using obj = loadArrayhash();
  */
-export function loadArrayhash(opts: ArrayhashOptions = {}): ArrayhashObjects {
-  const { constants: _constants, ...rest } = opts;
-  const coll = tsbpf.loadCollection(arrayhashObjectPath, {
+export function loadArrayhash<P extends ArrayhashProgramName = ArrayhashProgramName>(opts: ArrayhashOptions<P> = {}): ArrayhashObjects<P> {
+  const { constants, programs, ...rest } = opts;
+  const coll = tsbpf.loadCollection(objectSource(), {
     ...rest,
-    constants: _constants,
+    ...(constants === undefined ? {} : { constants }),
+    ...(programs === undefined ? {} : { programs }),
     codecs: {
       histogram: { key: tsbpf.u32, value: tsbpf.u64 },
       sizes: { key: tsbpf.u32, value: tsbpf.u64 },
     },
   });
   try {
+    const loaded: Partial<Record<ArrayhashProgramName, tsbpf.Program>> = {};
+    for (const name of programs ?? Object.values(ArrayhashProgramNames)) loaded[name] = coll.program(name);
     return {
       maps: {
         histogram: coll.map('histogram') as tsbpf.BpfMap<number, bigint>,
         sizes: coll.map('sizes') as tsbpf.BpfMap<number, bigint>,
       },
-      programs: {
-        record_size: coll.programs.record_size,
-      },
+      programs: loaded as Pick<ArrayhashPrograms, P>,
       variables: {},
       collection: coll,
       close: () => coll.close(),

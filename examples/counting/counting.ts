@@ -68,18 +68,28 @@ export const CountingVariableNames = {
 /** The path of counting.bpf.o, next to this file. */
 export const countingObjectPath: string = fileURLToPath(new URL('./counting.bpf.o', import.meta.url));
 
+/** What the object is loaded from: counting.bpf.o next to this file; when missing, an error says where it looked and how to fix it. */
+function objectSource(): string {
+  return tsbpf.findObjectFile(countingObjectPath, 'counting.bpf.c');
+}
+
 /** Reads counting.bpf.o into a CollectionSpec: plain data, nothing is loaded into the kernel. */
 export function loadCountingSpec(): tsbpf.CollectionSpec {
-  return tsbpf.loadCollectionSpec(countingObjectPath);
+  return tsbpf.loadCollectionSpec(objectSource());
 }
 
 /** counting.bpf.c has no constants (`.rodata` globals). */
 export type CountingConstants = Record<string, never>;
 
+/** The name of a program of counting.bpf.o. */
+export type CountingProgramName = 'mutate' | 'count_foreach' | 'count_kernel';
+
 /** Options of {@link loadCounting}: those of `loadCollection`, with typed constants (codecs come from BTF). */
-export interface CountingOptions extends Omit<tsbpf.CollectionOptions, 'constants' | 'codecs'> {
+export interface CountingOptions<P extends CountingProgramName = CountingProgramName> extends Omit<tsbpf.CollectionOptions, 'constants' | 'codecs' | 'programs'> {
   /** Values of constants, set before loading. */
   constants?: CountingConstants;
+  /** Load only these programs (default: all); the others are absent from `programs`. */
+  programs?: readonly P[];
 }
 
 /** The maps of counting.bpf.o, with typed keys and values. */
@@ -107,11 +117,11 @@ export interface CountingVariables {
 }
 
 /** counting.bpf.o loaded into the kernel. Owns every fd: `close()` it, or declare it with `using`. */
-export interface CountingObjects extends Disposable {
+export interface CountingObjects<P extends CountingProgramName = CountingProgramName> extends Disposable {
   /** Maps with the codecs generated from BTF. */
   readonly maps: CountingMaps;
-  /** Programs by C function name. */
-  readonly programs: CountingPrograms;
+  /** Programs by C function name: those loaded (all, unless `programs` named some). */
+  readonly programs: Pick<CountingPrograms, P>;
   /** Global variables with typed `get()` and `set()`. */
   readonly variables: CountingVariables;
   /** The untyped collection underneath (data section maps, notes...). */
@@ -129,25 +139,24 @@ export interface CountingObjects extends Disposable {
  * @example
  * using obj = loadCounting();
  */
-export function loadCounting(opts: CountingOptions = {}): CountingObjects {
-  const { constants: _constants, ...rest } = opts;
-  const coll = tsbpf.loadCollection(countingObjectPath, {
+export function loadCounting<P extends CountingProgramName = CountingProgramName>(opts: CountingOptions<P> = {}): CountingObjects<P> {
+  const { constants, programs, ...rest } = opts;
+  const coll = tsbpf.loadCollection(objectSource(), {
     ...rest,
-    constants: _constants,
+    ...(constants === undefined ? {} : { constants }),
+    ...(programs === undefined ? {} : { programs }),
     codecs: {
       flows: { key: tsbpf.u32, value: tsbpf.u64 },
     },
   });
   try {
+    const loaded: Partial<Record<CountingProgramName, tsbpf.Program>> = {};
+    for (const name of programs ?? Object.values(CountingProgramNames)) loaded[name] = coll.program(name);
     return {
       maps: {
         flows: coll.map('flows') as tsbpf.BpfMap<number, bigint>,
       },
-      programs: {
-        mutate: coll.programs.mutate,
-        count_foreach: coll.programs.count_foreach,
-        count_kernel: coll.programs.count_kernel,
-      },
+      programs: loaded as Pick<CountingPrograms, P>,
       variables: {
         cmd: coll.variable('cmd').as(Command),
         counter: coll.variable('counter').as(tsbpf.i64),

@@ -73,9 +73,14 @@ export const FentryVariableNames = {
 /** The path of fentry.bpf.o, next to this file. */
 export const fentryObjectPath: string = fileURLToPath(new URL('./fentry.bpf.o', import.meta.url));
 
+/** What the object is loaded from: fentry.bpf.o next to this file; when missing, an error says where it looked and how to fix it. */
+function objectSource(): string {
+  return tsbpf.findObjectFile(fentryObjectPath, 'fentry.bpf.c');
+}
+
 /** Reads fentry.bpf.o into a CollectionSpec: plain data, nothing is loaded into the kernel. */
 export function loadFentrySpec(): tsbpf.CollectionSpec {
-  return tsbpf.loadCollectionSpec(fentryObjectPath);
+  return tsbpf.loadCollectionSpec(objectSource());
 }
 
 /** Values for the constants (`.rodata`) of fentry.bpf.c, written before the programs load. */
@@ -84,10 +89,15 @@ export interface FentryConstants {
   target_pid?: number;
 }
 
+/** The name of a program of fentry.bpf.o. */
+export type FentryProgramName = 'unlink_entry' | 'unlink_exit';
+
 /** Options of {@link loadFentry}: those of `loadCollection`, with typed constants (codecs come from BTF). */
-export interface FentryOptions extends Omit<tsbpf.CollectionOptions, 'constants' | 'codecs'> {
+export interface FentryOptions<P extends FentryProgramName = FentryProgramName> extends Omit<tsbpf.CollectionOptions, 'constants' | 'codecs' | 'programs'> {
   /** Values of constants, set before loading. */
   constants?: FentryConstants;
+  /** Load only these programs (default: all); the others are absent from `programs`. */
+  programs?: readonly P[];
 }
 
 /** The maps of fentry.bpf.o, with typed keys and values. */
@@ -113,11 +123,11 @@ export interface FentryVariables {
 }
 
 /** fentry.bpf.o loaded into the kernel. Owns every fd: `close()` it, or declare it with `using`. */
-export interface FentryObjects extends Disposable {
+export interface FentryObjects<P extends FentryProgramName = FentryProgramName> extends Disposable {
   /** Maps with the codecs generated from BTF. */
   readonly maps: FentryMaps;
-  /** Programs by C function name. */
-  readonly programs: FentryPrograms;
+  /** Programs by C function name: those loaded (all, unless `programs` named some). */
+  readonly programs: Pick<FentryPrograms, P>;
   /** Global variables with typed `get()` and `set()`. */
   readonly variables: FentryVariables;
   /** The untyped collection underneath (data section maps, notes...). */
@@ -151,26 +161,26 @@ function encodeConstants(c: FentryConstants): Record<string, tsbpf.ConstantValue
  * @example
  * using obj = loadFentry();
  */
-export function loadFentry(opts: FentryOptions = {}): FentryObjects {
-  const { constants, ...rest } = opts;
-  const coll = tsbpf.loadCollection(fentryObjectPath, {
+export function loadFentry<P extends FentryProgramName = FentryProgramName>(opts: FentryOptions<P> = {}): FentryObjects<P> {
+  const { constants, programs, ...rest } = opts;
+  const coll = tsbpf.loadCollection(objectSource(), {
     ...rest,
-    constants: constants && encodeConstants(constants),
+    ...(constants === undefined ? {} : { constants: encodeConstants(constants) }),
+    ...(programs === undefined ? {} : { programs }),
     codecs: {
       inflight: { key: tsbpf.u32, value: tsbpf.u64 },
       unlinks: { key: UnlinksKeyCodec, value: UnlinkResult },
     },
   });
   try {
+    const loaded: Partial<Record<FentryProgramName, tsbpf.Program>> = {};
+    for (const name of programs ?? Object.values(FentryProgramNames)) loaded[name] = coll.program(name);
     return {
       maps: {
         inflight: coll.map('inflight') as tsbpf.BpfMap<number, bigint>,
         unlinks: coll.map('unlinks') as tsbpf.BpfMap<string, UnlinkResult>,
       },
-      programs: {
-        unlink_entry: coll.programs.unlink_entry,
-        unlink_exit: coll.programs.unlink_exit,
-      },
+      programs: loaded as Pick<FentryPrograms, P>,
       variables: {
         target_pid: coll.variable('target_pid').as(tsbpf.u32),
       },

@@ -83,18 +83,28 @@ export const GlobalmapVariableNames = {} as const;
 /** The path of globalmap.bpf.o, next to this file. */
 export const globalmapObjectPath: string = fileURLToPath(new URL('./globalmap.bpf.o', import.meta.url));
 
+/** What the object is loaded from: globalmap.bpf.o next to this file; when missing, an error says where it looked and how to fix it. */
+function objectSource(): string {
+  return tsbpf.findObjectFile(globalmapObjectPath, 'globalmap.bpf.c');
+}
+
 /** Reads globalmap.bpf.o into a CollectionSpec: plain data, nothing is loaded into the kernel. */
 export function loadGlobalmapSpec(): tsbpf.CollectionSpec {
-  return tsbpf.loadCollectionSpec(globalmapObjectPath);
+  return tsbpf.loadCollectionSpec(objectSource());
 }
 
 /** globalmap.bpf.c has no constants (`.rodata` globals). */
 export type GlobalmapConstants = Record<string, never>;
 
+/** The name of a program of globalmap.bpf.o. */
+export type GlobalmapProgramName = 'account';
+
 /** Options of {@link loadGlobalmap}: those of `loadCollection`, with typed constants (codecs come from BTF). */
-export interface GlobalmapOptions extends Omit<tsbpf.CollectionOptions, 'constants' | 'codecs'> {
+export interface GlobalmapOptions<P extends GlobalmapProgramName = GlobalmapProgramName> extends Omit<tsbpf.CollectionOptions, 'constants' | 'codecs' | 'programs'> {
   /** Values of constants, set before loading. */
   constants?: GlobalmapConstants;
+  /** Load only these programs (default: all); the others are absent from `programs`. */
+  programs?: readonly P[];
 }
 
 /** The maps of globalmap.bpf.o, with typed keys and values. */
@@ -115,11 +125,11 @@ export interface GlobalmapPrograms {
 export interface GlobalmapVariables {}
 
 /** globalmap.bpf.o loaded into the kernel. Owns every fd: `close()` it, or declare it with `using`. */
-export interface GlobalmapObjects extends Disposable {
+export interface GlobalmapObjects<P extends GlobalmapProgramName = GlobalmapProgramName> extends Disposable {
   /** Maps with the codecs generated from BTF. */
   readonly maps: GlobalmapMaps;
-  /** Programs by C function name. */
-  readonly programs: GlobalmapPrograms;
+  /** Programs by C function name: those loaded (all, unless `programs` named some). */
+  readonly programs: Pick<GlobalmapPrograms, P>;
   /** Global variables with typed `get()` and `set()`. */
   readonly variables: GlobalmapVariables;
   /** The untyped collection underneath (data section maps, notes...). */
@@ -137,25 +147,26 @@ export interface GlobalmapObjects extends Disposable {
  * @example
  * using obj = loadGlobalmap();
  */
-export function loadGlobalmap(opts: GlobalmapOptions = {}): GlobalmapObjects {
-  const { constants: _constants, ...rest } = opts;
-  const coll = tsbpf.loadCollection(globalmapObjectPath, {
+export function loadGlobalmap<P extends GlobalmapProgramName = GlobalmapProgramName>(opts: GlobalmapOptions<P> = {}): GlobalmapObjects<P> {
+  const { constants, programs, ...rest } = opts;
+  const coll = tsbpf.loadCollection(objectSource(), {
     ...rest,
-    constants: _constants,
+    ...(constants === undefined ? {} : { constants }),
+    ...(programs === undefined ? {} : { programs }),
     codecs: {
       config: { key: tsbpf.u32, value: Config },
       stats: { key: tsbpf.u32, value: Stats },
     },
   });
   try {
+    const loaded: Partial<Record<GlobalmapProgramName, tsbpf.Program>> = {};
+    for (const name of programs ?? Object.values(GlobalmapProgramNames)) loaded[name] = coll.program(name);
     return {
       maps: {
         config: coll.map('config') as tsbpf.BpfMap<number, Config>,
         stats: coll.map('stats') as tsbpf.BpfMap<number, Stats>,
       },
-      programs: {
-        account: coll.programs.account,
-      },
+      programs: loaded as Pick<GlobalmapPrograms, P>,
       variables: {},
       collection: coll,
       close: () => coll.close(),

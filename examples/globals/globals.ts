@@ -44,9 +44,14 @@ export const GlobalsVariableNames = {
 /** The path of globals.bpf.o, next to this file. */
 export const globalsObjectPath: string = fileURLToPath(new URL('./globals.bpf.o', import.meta.url));
 
+/** What the object is loaded from: globals.bpf.o next to this file; when missing, an error says where it looked and how to fix it. */
+function objectSource(): string {
+  return tsbpf.findObjectFile(globalsObjectPath, 'globals.bpf.c');
+}
+
 /** Reads globals.bpf.o into a CollectionSpec: plain data, nothing is loaded into the kernel. */
 export function loadGlobalsSpec(): tsbpf.CollectionSpec {
-  return tsbpf.loadCollectionSpec(globalsObjectPath);
+  return tsbpf.loadCollectionSpec(objectSource());
 }
 
 /** Values for the constants (`.rodata`) of globals.bpf.c, written before the programs load. */
@@ -55,10 +60,15 @@ export interface GlobalsConstants {
   sample_every?: number;
 }
 
+/** The name of a program of globals.bpf.o. */
+export type GlobalsProgramName = 'sample';
+
 /** Options of {@link loadGlobals}: those of `loadCollection`, with typed constants (codecs come from BTF). */
-export interface GlobalsOptions extends Omit<tsbpf.CollectionOptions, 'constants' | 'codecs'> {
+export interface GlobalsOptions<P extends GlobalsProgramName = GlobalsProgramName> extends Omit<tsbpf.CollectionOptions, 'constants' | 'codecs' | 'programs'> {
   /** Values of constants, set before loading. */
   constants?: GlobalsConstants;
+  /** Load only these programs (default: all); the others are absent from `programs`. */
+  programs?: readonly P[];
 }
 
 /** The maps of globals.bpf.o, with typed keys and values. */
@@ -83,11 +93,11 @@ export interface GlobalsVariables {
 }
 
 /** globals.bpf.o loaded into the kernel. Owns every fd: `close()` it, or declare it with `using`. */
-export interface GlobalsObjects extends Disposable {
+export interface GlobalsObjects<P extends GlobalsProgramName = GlobalsProgramName> extends Disposable {
   /** Maps with the codecs generated from BTF. */
   readonly maps: GlobalsMaps;
-  /** Programs by C function name. */
-  readonly programs: GlobalsPrograms;
+  /** Programs by C function name: those loaded (all, unless `programs` named some). */
+  readonly programs: Pick<GlobalsPrograms, P>;
   /** Global variables with typed `get()` and `set()`. */
   readonly variables: GlobalsVariables;
   /** The untyped collection underneath (data section maps, notes...). */
@@ -121,19 +131,20 @@ function encodeConstants(c: GlobalsConstants): Record<string, tsbpf.ConstantValu
  * @example
  * using obj = loadGlobals();
  */
-export function loadGlobals(opts: GlobalsOptions = {}): GlobalsObjects {
-  const { constants, ...rest } = opts;
-  const coll = tsbpf.loadCollection(globalsObjectPath, {
+export function loadGlobals<P extends GlobalsProgramName = GlobalsProgramName>(opts: GlobalsOptions<P> = {}): GlobalsObjects<P> {
+  const { constants, programs, ...rest } = opts;
+  const coll = tsbpf.loadCollection(objectSource(), {
     ...rest,
-    constants: constants && encodeConstants(constants),
+    ...(constants === undefined ? {} : { constants: encodeConstants(constants) }),
+    ...(programs === undefined ? {} : { programs }),
     codecs: {},
   });
   try {
+    const loaded: Partial<Record<GlobalsProgramName, tsbpf.Program>> = {};
+    for (const name of programs ?? Object.values(GlobalsProgramNames)) loaded[name] = coll.program(name);
     return {
       maps: {},
-      programs: {
-        sample: coll.programs.sample,
-      },
+      programs: loaded as Pick<GlobalsPrograms, P>,
       variables: {
         sample_every: coll.variable('sample_every').as(tsbpf.u32),
         label: coll.variable('label').as(LabelCodec),

@@ -27,18 +27,28 @@ export const HashmapVariableNames = {} as const;
 /** The path of hashmap.bpf.o, next to this file. */
 export const hashmapObjectPath: string = fileURLToPath(new URL('./hashmap.bpf.o', import.meta.url));
 
+/** What the object is loaded from: hashmap.bpf.o next to this file; when missing, an error says where it looked and how to fix it. */
+function objectSource(): string {
+  return tsbpf.findObjectFile(hashmapObjectPath, 'hashmap.bpf.c');
+}
+
 /** Reads hashmap.bpf.o into a CollectionSpec: plain data, nothing is loaded into the kernel. */
 export function loadHashmapSpec(): tsbpf.CollectionSpec {
-  return tsbpf.loadCollectionSpec(hashmapObjectPath);
+  return tsbpf.loadCollectionSpec(objectSource());
 }
 
 /** hashmap.bpf.c has no constants (`.rodata` globals). */
 export type HashmapConstants = Record<string, never>;
 
+/** The name of a program of hashmap.bpf.o. */
+export type HashmapProgramName = 'count_packets';
+
 /** Options of {@link loadHashmap}: those of `loadCollection`, with typed constants (codecs come from BTF). */
-export interface HashmapOptions extends Omit<tsbpf.CollectionOptions, 'constants' | 'codecs'> {
+export interface HashmapOptions<P extends HashmapProgramName = HashmapProgramName> extends Omit<tsbpf.CollectionOptions, 'constants' | 'codecs' | 'programs'> {
   /** Values of constants, set before loading. */
   constants?: HashmapConstants;
+  /** Load only these programs (default: all); the others are absent from `programs`. */
+  programs?: readonly P[];
 }
 
 /** The maps of hashmap.bpf.o, with typed keys and values. */
@@ -57,11 +67,11 @@ export interface HashmapPrograms {
 export interface HashmapVariables {}
 
 /** hashmap.bpf.o loaded into the kernel. Owns every fd: `close()` it, or declare it with `using`. */
-export interface HashmapObjects extends Disposable {
+export interface HashmapObjects<P extends HashmapProgramName = HashmapProgramName> extends Disposable {
   /** Maps with the codecs generated from BTF. */
   readonly maps: HashmapMaps;
-  /** Programs by C function name. */
-  readonly programs: HashmapPrograms;
+  /** Programs by C function name: those loaded (all, unless `programs` named some). */
+  readonly programs: Pick<HashmapPrograms, P>;
   /** Global variables with typed `get()` and `set()`. */
   readonly variables: HashmapVariables;
   /** The untyped collection underneath (data section maps, notes...). */
@@ -79,23 +89,24 @@ export interface HashmapObjects extends Disposable {
  * @example
  * using obj = loadHashmap();
  */
-export function loadHashmap(opts: HashmapOptions = {}): HashmapObjects {
-  const { constants: _constants, ...rest } = opts;
-  const coll = tsbpf.loadCollection(hashmapObjectPath, {
+export function loadHashmap<P extends HashmapProgramName = HashmapProgramName>(opts: HashmapOptions<P> = {}): HashmapObjects<P> {
+  const { constants, programs, ...rest } = opts;
+  const coll = tsbpf.loadCollection(objectSource(), {
     ...rest,
-    constants: _constants,
+    ...(constants === undefined ? {} : { constants }),
+    ...(programs === undefined ? {} : { programs }),
     codecs: {
       packets_by_proto: { key: tsbpf.u16, value: tsbpf.u64 },
     },
   });
   try {
+    const loaded: Partial<Record<HashmapProgramName, tsbpf.Program>> = {};
+    for (const name of programs ?? Object.values(HashmapProgramNames)) loaded[name] = coll.program(name);
     return {
       maps: {
         packets_by_proto: coll.map('packets_by_proto') as tsbpf.BpfMap<number, bigint>,
       },
-      programs: {
-        count_packets: coll.programs.count_packets,
-      },
+      programs: loaded as Pick<HashmapPrograms, P>,
       variables: {},
       collection: coll,
       close: () => coll.close(),

@@ -68,9 +68,14 @@ export const PerfbufVariableNames = {
 /** The path of perfbuf.bpf.o, next to this file. */
 export const perfbufObjectPath: string = fileURLToPath(new URL('./perfbuf.bpf.o', import.meta.url));
 
+/** What the object is loaded from: perfbuf.bpf.o next to this file; when missing, an error says where it looked and how to fix it. */
+function objectSource(): string {
+  return tsbpf.findObjectFile(perfbufObjectPath, 'perfbuf.bpf.c');
+}
+
 /** Reads perfbuf.bpf.o into a CollectionSpec: plain data, nothing is loaded into the kernel. */
 export function loadPerfbufSpec(): tsbpf.CollectionSpec {
-  return tsbpf.loadCollectionSpec(perfbufObjectPath);
+  return tsbpf.loadCollectionSpec(objectSource());
 }
 
 /** Values for the constants (`.rodata`) of perfbuf.bpf.c, written before the programs load. */
@@ -79,10 +84,15 @@ export interface PerfbufConstants {
   target_pid?: number;
 }
 
+/** The name of a program of perfbuf.bpf.o. */
+export type PerfbufProgramName = 'trace_openat';
+
 /** Options of {@link loadPerfbuf}: those of `loadCollection`, with typed constants (codecs come from BTF). */
-export interface PerfbufOptions extends Omit<tsbpf.CollectionOptions, 'constants' | 'codecs'> {
+export interface PerfbufOptions<P extends PerfbufProgramName = PerfbufProgramName> extends Omit<tsbpf.CollectionOptions, 'constants' | 'codecs' | 'programs'> {
   /** Values of constants, set before loading. */
   constants?: PerfbufConstants;
+  /** Load only these programs (default: all); the others are absent from `programs`. */
+  programs?: readonly P[];
 }
 
 /** The maps of perfbuf.bpf.o, with typed keys and values. */
@@ -106,11 +116,11 @@ export interface PerfbufVariables {
 }
 
 /** perfbuf.bpf.o loaded into the kernel. Owns every fd: `close()` it, or declare it with `using`. */
-export interface PerfbufObjects extends Disposable {
+export interface PerfbufObjects<P extends PerfbufProgramName = PerfbufProgramName> extends Disposable {
   /** Maps with the codecs generated from BTF. */
   readonly maps: PerfbufMaps;
-  /** Programs by C function name. */
-  readonly programs: PerfbufPrograms;
+  /** Programs by C function name: those loaded (all, unless `programs` named some). */
+  readonly programs: Pick<PerfbufPrograms, P>;
   /** Global variables with typed `get()` and `set()`. */
   readonly variables: PerfbufVariables;
   /** The untyped collection underneath (data section maps, notes...). */
@@ -144,23 +154,24 @@ function encodeConstants(c: PerfbufConstants): Record<string, tsbpf.ConstantValu
  * @example
  * using obj = loadPerfbuf();
  */
-export function loadPerfbuf(opts: PerfbufOptions = {}): PerfbufObjects {
-  const { constants, ...rest } = opts;
-  const coll = tsbpf.loadCollection(perfbufObjectPath, {
+export function loadPerfbuf<P extends PerfbufProgramName = PerfbufProgramName>(opts: PerfbufOptions<P> = {}): PerfbufObjects<P> {
+  const { constants, programs, ...rest } = opts;
+  const coll = tsbpf.loadCollection(objectSource(), {
     ...rest,
-    constants: constants && encodeConstants(constants),
+    ...(constants === undefined ? {} : { constants: encodeConstants(constants) }),
+    ...(programs === undefined ? {} : { programs }),
     codecs: {
       events: { key: tsbpf.bytes(4), value: tsbpf.bytes(4) },
     },
   });
   try {
+    const loaded: Partial<Record<PerfbufProgramName, tsbpf.Program>> = {};
+    for (const name of programs ?? Object.values(PerfbufProgramNames)) loaded[name] = coll.program(name);
     return {
       maps: {
         events: coll.map('events') as tsbpf.BpfMap<Buffer, Buffer>,
       },
-      programs: {
-        trace_openat: coll.programs.trace_openat,
-      },
+      programs: loaded as Pick<PerfbufPrograms, P>,
       variables: {
         target_pid: coll.variable('target_pid').as(tsbpf.u32),
         unused_event: coll.variable('unused_event').as(ptrCodec),

@@ -68,9 +68,14 @@ export const RingbufVariableNames = {
 /** The path of ringbuf.bpf.o, next to this file. */
 export const ringbufObjectPath: string = fileURLToPath(new URL('./ringbuf.bpf.o', import.meta.url));
 
+/** What the object is loaded from: ringbuf.bpf.o next to this file; when missing, an error says where it looked and how to fix it. */
+function objectSource(): string {
+  return tsbpf.findObjectFile(ringbufObjectPath, 'ringbuf.bpf.c');
+}
+
 /** Reads ringbuf.bpf.o into a CollectionSpec: plain data, nothing is loaded into the kernel. */
 export function loadRingbufSpec(): tsbpf.CollectionSpec {
-  return tsbpf.loadCollectionSpec(ringbufObjectPath);
+  return tsbpf.loadCollectionSpec(objectSource());
 }
 
 /** Values for the constants (`.rodata`) of ringbuf.bpf.c, written before the programs load. */
@@ -79,16 +84,21 @@ export interface RingbufConstants {
   target_pid?: number;
 }
 
+/** The name of a program of ringbuf.bpf.o. */
+export type RingbufProgramName = 'trace_openat';
+
 /** Options of {@link loadRingbuf}: those of `loadCollection`, with typed constants (codecs come from BTF). */
-export interface RingbufOptions extends Omit<tsbpf.CollectionOptions, 'constants' | 'codecs'> {
+export interface RingbufOptions<P extends RingbufProgramName = RingbufProgramName> extends Omit<tsbpf.CollectionOptions, 'constants' | 'codecs' | 'programs'> {
   /** Values of constants, set before loading. */
   constants?: RingbufConstants;
+  /** Load only these programs (default: all); the others are absent from `programs`. */
+  programs?: readonly P[];
 }
 
 /** The maps of ringbuf.bpf.o, with typed keys and values. */
 export interface RingbufMaps {
-  /** BPF_MAP_TYPE_RINGBUF: key none, value none, max_entries 65536. */
-  readonly events: tsbpf.BpfMap<Buffer, Buffer>;
+  /** BPF_MAP_TYPE_RINGBUF: no elements (read it with an event reader), max_entries 65536. */
+  readonly events: tsbpf.BpfMap<never, never>;
 }
 
 /** The programs of ringbuf.bpf.o. */
@@ -106,11 +116,11 @@ export interface RingbufVariables {
 }
 
 /** ringbuf.bpf.o loaded into the kernel. Owns every fd: `close()` it, or declare it with `using`. */
-export interface RingbufObjects extends Disposable {
+export interface RingbufObjects<P extends RingbufProgramName = RingbufProgramName> extends Disposable {
   /** Maps with the codecs generated from BTF. */
   readonly maps: RingbufMaps;
-  /** Programs by C function name. */
-  readonly programs: RingbufPrograms;
+  /** Programs by C function name: those loaded (all, unless `programs` named some). */
+  readonly programs: Pick<RingbufPrograms, P>;
   /** Global variables with typed `get()` and `set()`. */
   readonly variables: RingbufVariables;
   /** The untyped collection underneath (data section maps, notes...). */
@@ -144,23 +154,24 @@ function encodeConstants(c: RingbufConstants): Record<string, tsbpf.ConstantValu
  * @example
  * using obj = loadRingbuf();
  */
-export function loadRingbuf(opts: RingbufOptions = {}): RingbufObjects {
-  const { constants, ...rest } = opts;
-  const coll = tsbpf.loadCollection(ringbufObjectPath, {
+export function loadRingbuf<P extends RingbufProgramName = RingbufProgramName>(opts: RingbufOptions<P> = {}): RingbufObjects<P> {
+  const { constants, programs, ...rest } = opts;
+  const coll = tsbpf.loadCollection(objectSource(), {
     ...rest,
-    constants: constants && encodeConstants(constants),
+    ...(constants === undefined ? {} : { constants: encodeConstants(constants) }),
+    ...(programs === undefined ? {} : { programs }),
     codecs: {
       events: { key: tsbpf.bytes(0), value: tsbpf.bytes(0) },
     },
   });
   try {
+    const loaded: Partial<Record<RingbufProgramName, tsbpf.Program>> = {};
+    for (const name of programs ?? Object.values(RingbufProgramNames)) loaded[name] = coll.program(name);
     return {
       maps: {
-        events: coll.map('events') as tsbpf.BpfMap<Buffer, Buffer>,
+        events: coll.map('events') as tsbpf.BpfMap<never, never>,
       },
-      programs: {
-        trace_openat: coll.programs.trace_openat,
-      },
+      programs: loaded as Pick<RingbufPrograms, P>,
       variables: {
         target_pid: coll.variable('target_pid').as(tsbpf.u32),
         unused_event: coll.variable('unused_event').as(ptrCodec),

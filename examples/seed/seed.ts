@@ -27,18 +27,28 @@ export const SeedVariableNames = {} as const;
 /** The path of seed.bpf.o, next to this file. */
 export const seedObjectPath: string = fileURLToPath(new URL('./seed.bpf.o', import.meta.url));
 
+/** What the object is loaded from: seed.bpf.o next to this file; when missing, an error says where it looked and how to fix it. */
+function objectSource(): string {
+  return tsbpf.findObjectFile(seedObjectPath, 'seed.bpf.c');
+}
+
 /** Reads seed.bpf.o into a CollectionSpec: plain data, nothing is loaded into the kernel. */
 export function loadSeedSpec(): tsbpf.CollectionSpec {
-  return tsbpf.loadCollectionSpec(seedObjectPath);
+  return tsbpf.loadCollectionSpec(objectSource());
 }
 
 /** seed.bpf.c has no constants (`.rodata` globals). */
 export type SeedConstants = Record<string, never>;
 
+/** The name of a program of seed.bpf.o. */
+export type SeedProgramName = 'refresh_count';
+
 /** Options of {@link loadSeed}: those of `loadCollection`, with typed constants (codecs come from BTF). */
-export interface SeedOptions extends Omit<tsbpf.CollectionOptions, 'constants' | 'codecs'> {
+export interface SeedOptions<P extends SeedProgramName = SeedProgramName> extends Omit<tsbpf.CollectionOptions, 'constants' | 'codecs' | 'programs'> {
   /** Values of constants, set before loading. */
   constants?: SeedConstants;
+  /** Load only these programs (default: all); the others are absent from `programs`. */
+  programs?: readonly P[];
 }
 
 /** The maps of seed.bpf.o, with typed keys and values. */
@@ -57,11 +67,11 @@ export interface SeedPrograms {
 export interface SeedVariables {}
 
 /** seed.bpf.o loaded into the kernel. Owns every fd: `close()` it, or declare it with `using`. */
-export interface SeedObjects extends Disposable {
+export interface SeedObjects<P extends SeedProgramName = SeedProgramName> extends Disposable {
   /** Maps with the codecs generated from BTF. */
   readonly maps: SeedMaps;
-  /** Programs by C function name. */
-  readonly programs: SeedPrograms;
+  /** Programs by C function name: those loaded (all, unless `programs` named some). */
+  readonly programs: Pick<SeedPrograms, P>;
   /** Global variables with typed `get()` and `set()`. */
   readonly variables: SeedVariables;
   /** The untyped collection underneath (data section maps, notes...). */
@@ -79,23 +89,24 @@ export interface SeedObjects extends Disposable {
  * @example
  * using obj = loadSeed();
  */
-export function loadSeed(opts: SeedOptions = {}): SeedObjects {
-  const { constants: _constants, ...rest } = opts;
-  const coll = tsbpf.loadCollection(seedObjectPath, {
+export function loadSeed<P extends SeedProgramName = SeedProgramName>(opts: SeedOptions<P> = {}): SeedObjects<P> {
+  const { constants, programs, ...rest } = opts;
+  const coll = tsbpf.loadCollection(objectSource(), {
     ...rest,
-    constants: _constants,
+    ...(constants === undefined ? {} : { constants }),
+    ...(programs === undefined ? {} : { programs }),
     codecs: {
       my_map: { key: tsbpf.u32, value: tsbpf.u64 },
     },
   });
   try {
+    const loaded: Partial<Record<SeedProgramName, tsbpf.Program>> = {};
+    for (const name of programs ?? Object.values(SeedProgramNames)) loaded[name] = coll.program(name);
     return {
       maps: {
         my_map: coll.map('my_map') as tsbpf.BpfMap<number, bigint>,
       },
-      programs: {
-        refresh_count: coll.programs.refresh_count,
-      },
+      programs: loaded as Pick<SeedPrograms, P>,
       variables: {},
       collection: coll,
       close: () => coll.close(),

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ClangNotFoundError, CompileError } from './errors.js';
+import { ClangNotFoundError, CompileError, GenError } from './errors.js';
 
 function isFile(p: string): boolean {
   try {
@@ -48,11 +48,21 @@ export function findClang(env: NodeJS.ProcessEnv = process.env): string {
   return found;
 }
 
-/** The `__TARGET_ARCH_xxx` suffix `bpf_tracing.h` expects for a Node `process.arch`. */
+/** The `__TARGET_ARCH_xxx` suffixes `bpf_tracing.h` knows. */
+const KERNEL_ARCHES = new Set(['x86', 'arm64', 'arm', 's390', 'powerpc', 'riscv', 'mips', 'loongarch', 'sparc', 'arc']);
+
+/**
+ * The `__TARGET_ARCH_xxx` suffix `bpf_tracing.h` expects for a Node `process.arch` (`x64`,
+ * `arm64`...), a Go `GOARCH` as bpf2go's `-target` takes (`amd64`) or a kernel architecture name
+ * (`x86`, `arm64`, `s390`...).
+ */
 export function targetArch(arch: string = process.arch): string {
+  if (KERNEL_ARCHES.has(arch)) return arch;
   switch (arch) {
     case 'x64':
+    case 'amd64':
     case 'ia32':
+    case '386':
       return 'x86';
     case 'arm64':
       return 'arm64';
@@ -61,6 +71,7 @@ export function targetArch(arch: string = process.arch): string {
     case 's390x':
       return 's390';
     case 'ppc64':
+    case 'ppc64le':
     case 'ppc':
       return 'powerpc';
     case 'riscv64':
@@ -73,24 +84,30 @@ export function targetArch(arch: string = process.arch): string {
     case 'loong64':
       return 'loongarch';
     default:
-      return arch;
+      throw new GenError(`gen: --target ${arch}: unknown architecture (x64, arm64, arm, s390x, ppc64, riscv64, mips, loong64, or a kernel name such as x86)`);
   }
 }
 
-/** Debian's multiarch directory holding `asm/types.h`, which `<linux/bpf.h>` needs. */
-function multiarchInclude(arch: string): string | undefined {
+/**
+ * Debian's multiarch directory holding `asm/types.h`, which `<linux/bpf.h>` needs: the target's
+ * when installed, else the host's (the BPF-facing uapi types are the same on every architecture).
+ */
+function multiarchInclude(kernelArch: string): string | undefined {
   const triple: Record<string, string> = {
-    x64: 'x86_64-linux-gnu',
+    x86: 'x86_64-linux-gnu',
     arm64: 'aarch64-linux-gnu',
     arm: 'arm-linux-gnueabihf',
-    s390x: 's390x-linux-gnu',
-    ppc64: 'powerpc64le-linux-gnu',
-    riscv64: 'riscv64-linux-gnu',
+    s390: 's390x-linux-gnu',
+    powerpc: 'powerpc64le-linux-gnu',
+    riscv: 'riscv64-linux-gnu',
   };
-  const t = triple[arch];
-  if (!t) return undefined;
-  const dir = join('/usr/include', t);
-  return existsSync(dir) ? dir : undefined;
+  for (const arch of [kernelArch, targetArch(process.arch)]) {
+    const t = triple[arch];
+    if (!t) continue;
+    const dir = join('/usr/include', t);
+    if (existsSync(dir)) return dir;
+  }
+  return undefined;
 }
 
 /** The `include/` directory shipped with tsbpf (holds `tsbpf/count.h`), when present. */
@@ -117,7 +134,8 @@ export interface CompileResult {
 /**
  * Compiles `source` to `output` with clang for `-target bpf`.
  *
- * Flags, in order: `-O2 -g -target bpf -D__TARGET_ARCH_<arch> -I <dir of source>`, tsbpf's
+ * Flags, in order: `-O2 -g -target bpf -D__TARGET_ARCH_<arch> -I <dir of source>` (arch: `target`,
+ * default this machine's, as with bpf2go's `-target`), tsbpf's
  * `include/` and the multiarch include directory (both `-idirafter`), `TSBPF_CFLAGS`, then
  * `extra`. clang runs in the source's directory with `-ffile-prefix-map=<that dir>=.` (and the
  * tsbpf include directory mapped to `tsbpf-include`), so DWARF and BTF line info carry no
@@ -126,15 +144,16 @@ export interface CompileResult {
  * @throws {ClangNotFoundError} when there is no clang.
  * @throws {CompileError} with clang's diagnostics when compilation fails.
  */
-export function compileBpf(source: string, output: string, opts: { extra?: readonly string[]; env?: NodeJS.ProcessEnv } = {}): CompileResult {
+export function compileBpf(source: string, output: string, opts: { extra?: readonly string[] | undefined; env?: NodeJS.ProcessEnv | undefined; target?: string | undefined } = {}): CompileResult {
   const env = opts.env ?? process.env;
+  const arch = targetArch(opts.target ?? process.arch);
   const clang = findClang(env);
   const src = resolve(source);
   const dir = dirname(src);
-  const args = ['-O2', '-g', '-target', 'bpf', `-D__TARGET_ARCH_${targetArch()}`, '-I', dir];
+  const args = ['-O2', '-g', '-target', 'bpf', `-D__TARGET_ARCH_${arch}`, '-I', dir];
   const inc = tsbpfIncludeDir();
   if (inc) args.push('-idirafter', inc);
-  const multi = multiarchInclude(process.arch);
+  const multi = multiarchInclude(arch);
   if (multi) args.push('-idirafter', multi);
   args.push(...envCflags(env), ...(opts.extra ?? []));
   args.push(`-ffile-prefix-map=${dir}=.`);

@@ -146,3 +146,62 @@ test('tsbpf gen --vmlinux writes a vmlinux.h that clang compiles a CO-RE program
   const g = generate(join(d, 'task.bpf.c'));
   assert.match(readFileSync(g.bindings, 'utf8'), /readonly infos: tsbpf\.BpfMap<number, Info>;/);
 });
+
+/** A program that only compiles when the configured flags and architecture reached clang. */
+function flagProbe(arch: string, define: string): string {
+  return [
+    '#include <linux/bpf.h>',
+    '#include <bpf/bpf_helpers.h>',
+    `#if !defined(${define}) || !defined(__TARGET_ARCH_${arch})`,
+    '#error flags missing',
+    '#endif',
+    'struct event { __u32 pid; };',
+    'const struct event *unused_event __attribute__((unused));',
+    'SEC("socket") int prog(void *ctx) { return 0; }',
+    'char LICENSE[] SEC("license") = "GPL";',
+    '',
+  ].join('\n');
+}
+
+test('--target sets __TARGET_ARCH_* like bpf2go -target, and is recorded in the bindings', (t) => {
+  if (!haveClang(t)) return;
+  const d = tempDir(t);
+  const src = join(d, 'arch.bpf.c');
+  writeFileSync(src, flagProbe('arm64', 'ANY'));
+  const r = capture([src, '--target', 'arm64', '--', '-DANY']);
+  assert.equal(r.code, 0, r.err);
+  assert.match(readFileSync(join(d, 'arch.ts'), 'utf8'), /^\/\/ tsbpf gen options: --target arm64$/m);
+  assert.equal(capture([src, '--target', 'x64', '--', '-DANY']).code, 1, 'x64 defines __TARGET_ARCH_x86, not arm64');
+  assert.equal(targetArch('amd64'), 'x86');
+  assert.throws(() => targetArch('vax'), /gen: --target vax: unknown architecture/);
+});
+
+test('tsbpf gen with no file generates every source of package.json "tsbpf".gen', (t) => {
+  if (!haveClang(t)) return;
+  const d = tempDir(t);
+  writeFileSync(join(d, 'one.bpf.c'), flagProbe('arm64', 'SHARED'));
+  writeFileSync(join(d, 'two.bpf.c'), flagProbe('arm64', 'OWN'));
+  const gen = { outDir: 'out', target: 'arm64', cflags: ['-DSHARED'], sources: ['one.bpf.c', { source: 'two.bpf.c', types: ['event'], cflags: ['-DOWN'], embed: true }] };
+  writeFileSync(join(d, 'package.json'), JSON.stringify({ name: 'app', tsbpf: { gen } }));
+  const cwd = process.cwd();
+  process.chdir(d);
+  try {
+    const r = capture([]);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.out, 'wrote out/one.bpf.o and out/one.ts\nwrote out/two.bpf.o and out/two.ts\n');
+    const two = readFileSync(join(d, 'out', 'two.ts'), 'utf8');
+    assert.match(two, /^\/\/ tsbpf gen options: --type event --target arm64 --embed$/m);
+    assert.match(two, /^export interface Event \{$/m);
+    assert.match(readFileSync(join(d, 'out', 'one.ts'), 'utf8'), /tsbpf\.findObjectFile\(oneObjectPath, 'one\.bpf\.c'\)/);
+    // A configuration file wins over package.json; a bad one names the file, the setting and the cause.
+    writeFileSync(join(d, 'tsbpf.config.json'), JSON.stringify({ gen: { sources: ['one.bpf.c'], embedd: true } }));
+    assert.throws(() => capture([]), (e: Error) => e.message.startsWith(`gen: ${join(d, 'tsbpf.config.json')}: gen.embedd: invalid key`));
+    writeFileSync(join(d, 'bad.json'), JSON.stringify({ gen: { sources: ['one.bpf.h'] } }));
+    assert.throws(() => capture(['--config', 'bad.json']), /gen: .*bad\.json: gen\.sources\.0: .*C file/);
+    rmSync(join(d, 'tsbpf.config.json'));
+    rmSync(join(d, 'package.json'));
+    assert.throws(() => capture([]), /gen: no C file given and no configuration found in .*: give a file/);
+  } finally {
+    process.chdir(cwd);
+  }
+});

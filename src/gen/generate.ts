@@ -12,15 +12,19 @@ import { GenError } from './errors.js';
 /** Options of {@link generate}. */
 export interface GenerateOptions {
   /** Directory for `foo.bpf.o` and `foo.ts` (default: the C file's directory). */
-  outDir?: string;
+  outDir?: string | undefined;
   /** More types to declare: ring buffer event structs and the like (`--type`). */
-  types?: readonly string[];
+  types?: readonly string[] | undefined;
   /** The module specifier generated code imports tsbpf from (default `tsbpf`). */
-  importFrom?: string;
+  importFrom?: string | undefined;
   /** Extra clang flags, after `TSBPF_CFLAGS`. */
-  cflags?: readonly string[];
+  cflags?: readonly string[] | undefined;
   /** Environment for `CLANG`, `PATH` and `TSBPF_CFLAGS` (default `process.env`). */
-  env?: NodeJS.ProcessEnv;
+  env?: NodeJS.ProcessEnv | undefined;
+  /** Architecture for `__TARGET_ARCH_*` (`--target`: `x64`, `arm64`, `amd64`, `x86`...; default this machine's). */
+  target?: string | undefined;
+  /** Carry the object's bytes inside the bindings (`--embed`), so no loose `.bpf.o` is needed at run time. */
+  embed?: boolean | undefined;
 }
 
 /** What {@link generate} wrote. */
@@ -70,13 +74,15 @@ export function generate(source: string, opts: GenerateOptions = {}): GenerateRe
   const tmpObj = join(outDir, `.${objectName}.${process.pid}.tmp`);
   const tmpTs = join(outDir, `.${stem}.ts.${process.pid}.tmp`);
   try {
-    const c = compileBpf(source, tmpObj, { extra: opts.cflags, env: opts.env });
+    const c = compileBpf(source, tmpObj, { extra: opts.cflags, env: opts.env, target: opts.target });
     const text = generateBindings(readFileSync(tmpObj), {
       name: stem,
       sourceName: basename(source),
       objectName,
       types: opts.types,
       importFrom: opts.importFrom,
+      embed: opts.embed,
+      target: opts.target,
     });
     writeFileSync(tmpTs, text);
     renameSync(tmpObj, object);

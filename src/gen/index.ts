@@ -8,6 +8,11 @@
  *   `loadFooSpec()` and `loadFoo()`, which returns typed `BpfMap`s, `Program`s and `Variable`s.
  * - {@link generateBindings} does the second half alone, from the bytes of any BPF object.
  * - {@link writeVmlinuxHeader} writes `vmlinux.h` from the running kernel's BTF.
+ * - {@link loadGenConfig} reads the sources to generate from package.json (`"tsbpf": { "gen": ... }`)
+ *   or tsbpf.config.json: what `tsbpf gen` with no file does, like `go generate`.
+ * - Options: `target` sets `__TARGET_ARCH_*` (bpf2go's `-target`); `embed` puts the object's bytes
+ *   in the bindings, so an app needs no loose `.bpf.o` (without it, {@link findObjectFile} reports
+ *   a missing object with where it looked and how to fix it).
  *
  * Compilation needs clang (Debian: `apt-get install clang libbpf-dev`; libbpf-dev provides
  * `<bpf/bpf_helpers.h>`). The output is deterministic: the same C file and options give the same
@@ -28,4 +33,7 @@ export type { BindingsOptions } from './bindings.js';
 export { compileBpf, findClang, targetArch, envCflags, tsbpfIncludeDir } from './clang.js';
 export type { CompileResult } from './clang.js';
 export { GenError, ClangNotFoundError, CompileError, UnsupportedTypeError } from './errors.js';
+export { loadGenConfig, GenConfigError, CONFIG_FILES } from './config.js';
+export type { GenConfig, GenJob } from './config.js';
+export { findObjectFile, ObjectFileNotFoundError } from './object-file.js';
 export { pascalCase, camelCase } from './names.js';

@@ -635,7 +635,9 @@ export class TypeEmitter {
       case 'array': {
         this.use('checkLength');
         const i = `i${depth}`;
-        const inner = this.#encodeStmts(s.elem, `${value}[${i}]`, `${off} + ${i} * ${s.stride}`, `${what}[]`, depth + 1);
+        // `!`: checkLength has just made sure every index below the length is there, which
+        // noUncheckedIndexedAccess (on in `tsc --init` projects) cannot see.
+        const inner = this.#encodeStmts(s.elem, `${value}[${i}]!`, `${off} + ${i} * ${s.stride}`, `${what}[]`, depth + 1);
         return [
           `checkLength(${value}, ${s.length}, ${quote(what)});`,
           `for (let ${i} = 0; ${i} < ${s.length}; ${i}++) {`,

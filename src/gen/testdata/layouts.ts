@@ -185,13 +185,13 @@ export const RecordStruct: tsbpf.Codec<RecordStruct> = {
     putCString(d, o + 24, 12, v.name, 'struct record.name');
     checkLength(v.inners, 2, 'struct record.inners');
     for (let i0 = 0; i0 < 2; i0++) {
-      Inner.encode(v.inners[i0], d, o + 36 + i0 * 6);
+      Inner.encode(v.inners[i0]!, d, o + 36 + i0 * 6);
     }
     checkLength(v.matrix, 2, 'struct record.matrix');
     for (let i0 = 0; i0 < 2; i0++) {
-      checkLength(v.matrix[i0], 3, 'struct record.matrix[]');
+      checkLength(v.matrix[i0]!, 3, 'struct record.matrix[]');
       for (let i1 = 0; i1 < 3; i1++) {
-        d.setUint32(o + 48 + i0 * 12 + i1 * 4, v.matrix[i0][i1], true);
+        d.setUint32(o + 48 + i0 * 12 + i1 * 4, v.matrix[i0]![i1]!, true);
       }
     }
     Value.encode(v.val, d, o + 72);
@@ -278,9 +278,14 @@ export const LayoutsVariableNames = {
 /** The path of layouts.bpf.o, next to this file. */
 export const layoutsObjectPath: string = fileURLToPath(new URL('./layouts.bpf.o', import.meta.url));
 
+/** What the object is loaded from: layouts.bpf.o next to this file; when missing, an error says where it looked and how to fix it. */
+function objectSource(): string {
+  return tsbpf.findObjectFile(layoutsObjectPath, 'layouts.bpf.c');
+}
+
 /** Reads layouts.bpf.o into a CollectionSpec: plain data, nothing is loaded into the kernel. */
 export function loadLayoutsSpec(): tsbpf.CollectionSpec {
-  return tsbpf.loadCollectionSpec(layoutsObjectPath);
+  return tsbpf.loadCollectionSpec(objectSource());
 }
 
 /** Values for the constants (`.rodata`) of layouts.bpf.c, written before the programs load. */
@@ -291,10 +296,15 @@ export interface LayoutsConstants {
   c_scale?: number;
 }
 
+/** The name of a program of layouts.bpf.o. */
+export type LayoutsProgramName = 'fill' | 'check';
+
 /** Options of {@link loadLayouts}: those of `loadCollection`, with typed constants (codecs come from BTF). */
-export interface LayoutsOptions extends Omit<tsbpf.CollectionOptions, 'constants' | 'codecs'> {
+export interface LayoutsOptions<P extends LayoutsProgramName = LayoutsProgramName> extends Omit<tsbpf.CollectionOptions, 'constants' | 'codecs' | 'programs'> {
   /** Values of constants, set before loading. */
   constants?: LayoutsConstants;
+  /** Load only these programs (default: all); the others are absent from `programs`. */
+  programs?: readonly P[];
 }
 
 /** The maps of layouts.bpf.o, with typed keys and values. */
@@ -332,11 +342,11 @@ export interface LayoutsVariables {
 }
 
 /** layouts.bpf.o loaded into the kernel. Owns every fd: `close()` it, or declare it with `using`. */
-export interface LayoutsObjects extends Disposable {
+export interface LayoutsObjects<P extends LayoutsProgramName = LayoutsProgramName> extends Disposable {
   /** Maps with the codecs generated from BTF. */
   readonly maps: LayoutsMaps;
-  /** Programs by C function name. */
-  readonly programs: LayoutsPrograms;
+  /** Programs by C function name: those loaded (all, unless `programs` named some). */
+  readonly programs: Pick<LayoutsPrograms, P>;
   /** Global variables with typed `get()` and `set()`. */
   readonly variables: LayoutsVariables;
   /** The untyped collection underneath (data section maps, notes...). */
@@ -371,26 +381,26 @@ function encodeConstants(c: LayoutsConstants): Record<string, tsbpf.ConstantValu
  * @example
  * using obj = loadLayouts();
  */
-export function loadLayouts(opts: LayoutsOptions = {}): LayoutsObjects {
-  const { constants, ...rest } = opts;
-  const coll = tsbpf.loadCollection(layoutsObjectPath, {
+export function loadLayouts<P extends LayoutsProgramName = LayoutsProgramName>(opts: LayoutsOptions<P> = {}): LayoutsObjects<P> {
+  const { constants, programs, ...rest } = opts;
+  const coll = tsbpf.loadCollection(objectSource(), {
     ...rest,
-    constants: constants && encodeConstants(constants),
+    ...(constants === undefined ? {} : { constants: encodeConstants(constants) }),
+    ...(programs === undefined ? {} : { programs }),
     codecs: {
       records: { key: tsbpf.u32, value: RecordT },
       percpu: { key: tsbpf.u32, value: tsbpf.perCpu(Inner) },
     },
   });
   try {
+    const loaded: Partial<Record<LayoutsProgramName, tsbpf.Program>> = {};
+    for (const name of programs ?? Object.values(LayoutsProgramNames)) loaded[name] = coll.program(name);
     return {
       maps: {
         records: coll.map('records') as tsbpf.BpfMap<number, RecordT>,
         percpu: coll.map('percpu') as tsbpf.BpfMap<number, Inner[]>,
       },
-      programs: {
-        fill: coll.programs.fill,
-        check: coll.programs.check,
-      },
+      programs: loaded as Pick<LayoutsPrograms, P>,
       variables: {
         g_inner: coll.variable('g_inner').as(Inner),
         g_label: coll.variable('g_label').as(GLabelCodec),
