@@ -52,6 +52,11 @@ let binding: NativeBinding | undefined;
 /** node-gyp-build's finder: `build/Release`, `build/Debug`, then `prebuilds/<platform>-<arch>/`. */
 type FindAddon = { path(dir: string): string };
 
+/** How to get an addon built where no prebuilt one serves. */
+const BUILD_HINT =
+  'allow its install script (`npm pkg set allowScripts.tsbpf=true --json`) and run `npm rebuild tsbpf` ' +
+  '(needs python3, make and a C compiler); in a tsbpf checkout, `npm run build:native`';
+
 /**
  * The package root: two levels above this module in src/ and dist/ (and dist/chunks/), one level
  * above a bundled entry point such as dist/index.js; the first of those holding binding.gyp,
@@ -78,14 +83,14 @@ function load(): NativeBinding {
     path = (require('node-gyp-build') as FindAddon).path(root);
   } catch (e) {
     const cause = (e as Error).message.trim().replace(/\s*\n\s*/g, '; ');
-    throw new Error(
-      `tsbpf: native addon: no prebuilt addon matches this machine and none was built (${cause}); ` +
-        'build it with `npm rebuild tsbpf --allow-scripts=tsbpf` (needs python3, make and a C compiler), ' +
-        'or let npm run its install script: `npm install-scripts approve tsbpf`',
-      { cause: e },
-    );
+    throw new Error(`tsbpf: native addon: no prebuilt addon matches this machine and none was built (${cause}): ${BUILD_HINT}`, { cause: e });
   }
-  return require(path) as NativeBinding;
+  try {
+    return require(path) as NativeBinding;
+  } catch (e) {
+    // e.g. a prebuilt addon on a glibc older than 2.32 (`version GLIBC_2.32 not found`)
+    throw new Error(`tsbpf: native addon: ${path} does not load here (${(e as Error).message.trim()}): ${BUILD_HINT}`, { cause: e });
+  }
 }
 
 /** The native binding, loaded on first use. */
