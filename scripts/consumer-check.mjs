@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// tsbpf as a dependency of a new TypeScript project, end to end (run by src/package.kernel.test.ts):
+// tsbpf as a dependency of a new TypeScript project, end to end (run by src/cli/package.kernel.test.ts):
 //   1. npm pack of this checkout (prepare builds dist/, prepack the prebuilt addons);
 //   2. a new project installs the tarball with no C compiler on PATH (only node and npm): the
 //      prebuilt addon must load, nothing may be compiled (no build/ in node_modules/tsbpf);

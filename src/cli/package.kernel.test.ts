@@ -6,9 +6,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { kernelTest } from './testutils/kernel.js';
+import { kernelTest } from '../testutils/kernel.js';
 
-const script = fileURLToPath(new URL('../scripts/consumer-check.mjs', import.meta.url));
+const script = fileURLToPath(new URL('../../scripts/consumer-check.mjs', import.meta.url));
 
 test('a new project installs the packed tarball and a git URL, generates, compiles strictly and runs', (t) => {
   if (!kernelTest(t)) return;
