@@ -110,7 +110,9 @@ try {
   // 1. The tarball.
   const packDir = join(work, 'pack');
   mkdirSync(packDir);
-  const packed = JSON.parse(npm(['pack', '--json', '--pack-destination', packDir], { cwd: root }))[0];
+  // The JSON report follows whatever the lifecycle scripts printed on stdout.
+  const report = npm(['pack', '--json', '--pack-destination', packDir], { cwd: root });
+  const packed = JSON.parse(report.slice(report.search(/^\[/m)))[0];
   const tarball = join(packDir, packed.filename);
   const files = packed.files.map((f) => f.path);
   const bad = files.filter((p) => /\.test\.|testdata|testutils|test-fixtures|\.map$|^src\//.test(p));

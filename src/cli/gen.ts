@@ -9,8 +9,10 @@
  */
 import { relative } from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { CompileError, generate, writeVmlinuxHeader, type GenerateOptions } from '../gen/index.js';
-import { loadGenConfig } from '../gen/config.js';
+import type { GenerateOptions } from '../gen/index.js';
+
+// The generator (BTF, ELF, clang driver) and the configuration schema are imported when gen runs:
+// the other commands register gen's options without loading them.
 
 /** Where a command writes its output and its diagnostics. */
 export interface CliIo {
@@ -58,12 +60,13 @@ export function addGenCommand(program: Command, io: CliIo, cflags: readonly stri
     .option('--embed', 'carry the object inside the bindings (base64), so no loose .bpf.o is needed at run time')
     .option('--config <file>', 'read the sources from this file instead of tsbpf.config.json or package.json')
     .option('--vmlinux <dir>', "write DIR/vmlinux.h from the running kernel's BTF instead")
-    .action((source: string | undefined, flags: GenFlags) => {
-      done(runGenAction(source, flags, cflags, io));
+    .action(async (source: string | undefined, flags: GenFlags) => {
+      done(await runGenAction(source, flags, cflags, io));
     });
 }
 
-function runGenAction(source: string | undefined, flags: GenFlags, cflags: readonly string[], io: CliIo): number {
+async function runGenAction(source: string | undefined, flags: GenFlags, cflags: readonly string[], io: CliIo): Promise<number> {
+  const { CompileError, generate, writeVmlinuxHeader, loadGenConfig } = await import('../gen/index.js');
   if (flags.vmlinux !== undefined) {
     if (source !== undefined) throw new Error('gen: --vmlinux takes no C file');
     io.out(`wrote ${writeVmlinuxHeader(flags.vmlinux)}\n`);
@@ -129,13 +132,13 @@ export function splitPassThrough(argv: readonly string[]): { own: string[]; rest
  * Runs `tsbpf gen` with the arguments after `gen`; returns the exit status (0 done or help, 1 a
  * failed compile, 2 a usage error, which is printed with the usage).
  */
-export function runGen(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): number {
+export async function runGen(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
   const { own, rest } = splitPassThrough(argv);
   let code = 0;
   const program = new Command('tsbpf').exitOverride().configureOutput({ writeOut: out, writeErr: err }).showHelpAfterError();
   addGenCommand(program, { out, err }, rest, (c) => (code = c));
   try {
-    program.parse(['gen', ...own], { from: 'user' });
+    await program.parseAsync(['gen', ...own], { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     throw e;

@@ -31,10 +31,10 @@ function tempDir(t: TestContext): string {
   return d;
 }
 
-function capture(argv: string[]): { code: number; out: string; err: string } {
+async function capture(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const code = runGen(
+  const code = await runGen(
     argv,
     (s) => (out += s),
     (s) => (err += s),
@@ -54,12 +54,12 @@ test('a clear error when there is no clang', () => {
   assert.throws(() => findClang({ PATH: '/nonexistent' }), (e: Error) => e instanceof ClangNotFoundError && /apt-get install clang/.test(e.message));
 });
 
-test('a C file that does not compile: clang errors shown, exit status 1, nothing written', (t) => {
+test('a C file that does not compile: clang errors shown, exit status 1, nothing written', async (t) => {
   if (!haveClang(t)) return;
   const d = tempDir(t);
   const src = join(d, 'broken.bpf.c');
   writeFileSync(src, '#include <linux/bpf.h>\nint f(void) { return undeclared_thing; }\n');
-  const r = capture([src]);
+  const r = await capture([src]);
   assert.equal(r.code, 1);
   assert.match(r.err, /broken\.bpf\.c:2:\d+: error: use of undeclared identifier 'undeclared_thing'/);
   assert.match(r.err, /tsbpf: gen: compile .*broken\.bpf\.c: clang exited with status 1/);
@@ -114,14 +114,14 @@ test('TSBPF_CFLAGS and extra flags reach clang, after the defaults', (t) => {
   assert.throws(() => generate(src, { env: { ...process.env, TSBPF_CFLAGS: '' } }), CompileError);
 });
 
-test('tsbpf gen --vmlinux writes a vmlinux.h that clang compiles a CO-RE program against', (t) => {
+test('tsbpf gen --vmlinux writes a vmlinux.h that clang compiles a CO-RE program against', async (t) => {
   if (!haveClang(t)) return;
   if (!existsSync('/sys/kernel/btf/vmlinux')) {
     skipIf(t, 'needs /sys/kernel/btf/vmlinux (CONFIG_DEBUG_INFO_BTF)');
     return;
   }
   const d = tempDir(t);
-  const r = capture(['--vmlinux', d]);
+  const r = await capture(['--vmlinux', d]);
   assert.equal(r.code, 0);
   const header = readFileSync(join(d, 'vmlinux.h'), 'utf8');
   assert.match(header, /struct task_struct \{/);
@@ -163,20 +163,20 @@ function flagProbe(arch: string, define: string): string {
   ].join('\n');
 }
 
-test('--target sets __TARGET_ARCH_* like bpf2go -target, and is recorded in the bindings', (t) => {
+test('--target sets __TARGET_ARCH_* like bpf2go -target, and is recorded in the bindings', async (t) => {
   if (!haveClang(t)) return;
   const d = tempDir(t);
   const src = join(d, 'arch.bpf.c');
   writeFileSync(src, flagProbe('arm64', 'ANY'));
-  const r = capture([src, '--target', 'arm64', '--', '-DANY']);
+  const r = await capture([src, '--target', 'arm64', '--', '-DANY']);
   assert.equal(r.code, 0, r.err);
   assert.match(readFileSync(join(d, 'arch.ts'), 'utf8'), /^\/\/ tsbpf gen options: --target arm64$/m);
-  assert.equal(capture([src, '--target', 'x64', '--', '-DANY']).code, 1, 'x64 defines __TARGET_ARCH_x86, not arm64');
+  assert.equal((await capture([src, '--target', 'x64', '--', '-DANY'])).code, 1, 'x64 defines __TARGET_ARCH_x86, not arm64');
   assert.equal(targetArch('amd64'), 'x86');
   assert.throws(() => targetArch('vax'), /gen: --target vax: unknown architecture/);
 });
 
-test('tsbpf gen with no file generates every source of package.json "tsbpf".gen', (t) => {
+test('tsbpf gen with no file generates every source of package.json "tsbpf".gen', async (t) => {
   if (!haveClang(t)) return;
   const d = tempDir(t);
   writeFileSync(join(d, 'one.bpf.c'), flagProbe('arm64', 'SHARED'));
@@ -186,7 +186,7 @@ test('tsbpf gen with no file generates every source of package.json "tsbpf".gen'
   const cwd = process.cwd();
   process.chdir(d);
   try {
-    const r = capture([]);
+    const r = await capture([]);
     assert.equal(r.code, 0, r.err);
     assert.equal(r.out, 'wrote out/one.bpf.o and out/one.ts\nwrote out/two.bpf.o and out/two.ts\n');
     const two = readFileSync(join(d, 'out', 'two.ts'), 'utf8');
@@ -195,12 +195,12 @@ test('tsbpf gen with no file generates every source of package.json "tsbpf".gen'
     assert.match(readFileSync(join(d, 'out', 'one.ts'), 'utf8'), /tsbpf\.findObjectFile\(oneObjectPath, 'one\.bpf\.c'\)/);
     // A configuration file wins over package.json; a bad one names the file, the setting and the cause.
     writeFileSync(join(d, 'tsbpf.config.json'), JSON.stringify({ gen: { sources: ['one.bpf.c'], embedd: true } }));
-    assert.throws(() => capture([]), (e: Error) => e.message.startsWith(`gen: ${join(d, 'tsbpf.config.json')}: gen.embedd: invalid key`));
+    await assert.rejects(() => capture([]), (e: Error) => e.message.startsWith(`gen: ${join(d, 'tsbpf.config.json')}: gen.embedd: invalid key`));
     writeFileSync(join(d, 'bad.json'), JSON.stringify({ gen: { sources: ['one.bpf.h'] } }));
-    assert.throws(() => capture(['--config', 'bad.json']), /gen: .*bad\.json: gen\.sources\.0: .*C file/);
+    await assert.rejects(() => capture(['--config', 'bad.json']), /gen: .*bad\.json: gen\.sources\.0: .*C file/);
     rmSync(join(d, 'tsbpf.config.json'));
     rmSync(join(d, 'package.json'));
-    assert.throws(() => capture([]), /gen: no C file given and no configuration found in .*: give a file/);
+    await assert.rejects(() => capture([]), /gen: no C file given and no configuration found in .*: give a file/);
   } finally {
     process.chdir(cwd);
   }
