@@ -25,11 +25,12 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-# npm packages, dist/ (the prepare script) and the native addon (node-gyp-build, the install
-# script, builds native/bpf.c with node-gyp when no build or prebuild loads).
+# npm packages, dist/ (the prepare script) and the native addon: the install script
+# (node-gyp-build) builds native/bpf.c with node-gyp; --build-from-source makes it build even when
+# an earlier build or a prebuilt addon would load, so a checkout always runs its own native/bpf.c.
 if [ -f package-lock.json ]; then
-  npm ci --no-audit --no-fund --loglevel=error
+  npm ci --build-from-source --no-audit --no-fund --loglevel=error
 else
-  npm install --no-audit --no-fund --loglevel=error
+  npm install --build-from-source --no-audit --no-fund --loglevel=error
 fi
 test -f build/Release/tsbpf.node || npm run build:native --silent
