@@ -77,7 +77,7 @@ export const BpfUsdtSpec: tsbpf.Codec<BpfUsdtSpec> = {
     d.setUint16(o + 206, 0);
     checkLength(v.args, 12, 'struct __bpf_usdt_spec.args');
     for (let i0 = 0; i0 < 12; i0++) {
-      BpfUsdtArgSpec.encode(v.args[i0], d, o + i0 * 16);
+      BpfUsdtArgSpec.encode(v.args[i0]!, d, o + i0 * 16);
     }
     d.setBigUint64(o + 192, v.usdt_cookie, true);
     d.setInt16(o + 200, v.arg_cnt, true);
@@ -143,18 +143,28 @@ export const UsdtVariableNames = {
 /** The path of usdt.bpf.o, next to this file. */
 export const usdtObjectPath: string = fileURLToPath(new URL('./usdt.bpf.o', import.meta.url));
 
+/** What the object is loaded from: usdt.bpf.o next to this file; when missing, an error says where it looked and how to fix it. */
+function objectSource(): string {
+  return tsbpf.findObjectFile(usdtObjectPath, 'usdt.bpf.c');
+}
+
 /** Reads usdt.bpf.o into a CollectionSpec: plain data, nothing is loaded into the kernel. */
 export function loadUsdtSpec(): tsbpf.CollectionSpec {
-  return tsbpf.loadCollectionSpec(usdtObjectPath);
+  return tsbpf.loadCollectionSpec(objectSource());
 }
 
 /** usdt.bpf.c has no constants (`.rodata` globals). */
 export type UsdtConstants = Record<string, never>;
 
+/** The name of a program of usdt.bpf.o. */
+export type UsdtProgramName = 'python_entry';
+
 /** Options of {@link loadUsdt}: those of `loadCollection`, with typed constants (codecs come from BTF). */
-export interface UsdtOptions extends Omit<tsbpf.CollectionOptions, 'constants' | 'codecs'> {
+export interface UsdtOptions<P extends UsdtProgramName = UsdtProgramName> extends Omit<tsbpf.CollectionOptions, 'constants' | 'codecs' | 'programs'> {
   /** Values of constants, set before loading. */
   constants?: UsdtConstants;
+  /** Load only these programs (default: all); the others are absent from `programs`. */
+  programs?: readonly P[];
 }
 
 /** The maps of usdt.bpf.o, with typed keys and values. */
@@ -163,8 +173,8 @@ export interface UsdtMaps {
   readonly __bpf_usdt_specs: tsbpf.BpfMap<number, BpfUsdtSpec>;
   /** BPF_MAP_TYPE_HASH: key `long`, value `__u32`, max_entries 1024. */
   readonly __bpf_usdt_ip_to_spec_id: tsbpf.BpfMap<bigint, number>;
-  /** BPF_MAP_TYPE_RINGBUF: key none, value none, max_entries 65536. */
-  readonly events: tsbpf.BpfMap<Buffer, Buffer>;
+  /** BPF_MAP_TYPE_RINGBUF: no elements (read it with an event reader), max_entries 65536. */
+  readonly events: tsbpf.BpfMap<never, never>;
 }
 
 /** The programs of usdt.bpf.o. */
@@ -180,11 +190,11 @@ export interface UsdtVariables {
 }
 
 /** usdt.bpf.o loaded into the kernel. Owns every fd: `close()` it, or declare it with `using`. */
-export interface UsdtObjects extends Disposable {
+export interface UsdtObjects<P extends UsdtProgramName = UsdtProgramName> extends Disposable {
   /** Maps with the codecs generated from BTF. */
   readonly maps: UsdtMaps;
-  /** Programs by C function name. */
-  readonly programs: UsdtPrograms;
+  /** Programs by C function name: those loaded (all, unless `programs` named some). */
+  readonly programs: Pick<UsdtPrograms, P>;
   /** Global variables with typed `get()` and `set()`. */
   readonly variables: UsdtVariables;
   /** The untyped collection underneath (data section maps, notes...). */
@@ -202,11 +212,12 @@ export interface UsdtObjects extends Disposable {
  * @example
  * using obj = loadUsdt();
  */
-export function loadUsdt(opts: UsdtOptions = {}): UsdtObjects {
-  const { constants: _constants, ...rest } = opts;
-  const coll = tsbpf.loadCollection(usdtObjectPath, {
+export function loadUsdt<P extends UsdtProgramName = UsdtProgramName>(opts: UsdtOptions<P> = {}): UsdtObjects<P> {
+  const { constants, programs, ...rest } = opts;
+  const coll = tsbpf.loadCollection(objectSource(), {
     ...rest,
-    constants: _constants,
+    ...(constants === undefined ? {} : { constants }),
+    ...(programs === undefined ? {} : { programs }),
     codecs: {
       __bpf_usdt_specs: { key: tsbpf.i32, value: BpfUsdtSpec },
       __bpf_usdt_ip_to_spec_id: { key: tsbpf.i64, value: tsbpf.u32 },
@@ -214,15 +225,15 @@ export function loadUsdt(opts: UsdtOptions = {}): UsdtObjects {
     },
   });
   try {
+    const loaded: Partial<Record<UsdtProgramName, tsbpf.Program>> = {};
+    for (const name of programs ?? Object.values(UsdtProgramNames)) loaded[name] = coll.program(name);
     return {
       maps: {
         __bpf_usdt_specs: coll.map('__bpf_usdt_specs') as tsbpf.BpfMap<number, BpfUsdtSpec>,
         __bpf_usdt_ip_to_spec_id: coll.map('__bpf_usdt_ip_to_spec_id') as tsbpf.BpfMap<bigint, number>,
-        events: coll.map('events') as tsbpf.BpfMap<Buffer, Buffer>,
+        events: coll.map('events') as tsbpf.BpfMap<never, never>,
       },
-      programs: {
-        python_entry: coll.programs.python_entry,
-      },
+      programs: loaded as Pick<UsdtPrograms, P>,
       variables: {
         unused_event: coll.variable('unused_event').as(ptrCodec),
       },
