@@ -9,9 +9,8 @@
  * attaching through one shared (pinned) spec map would clash, as with libbpf.
  */
 import { Cmd } from '../sys/enums.gen.js';
-import { GetIdAttr, MapElemAttr, MapInfo, ObjInfoAttr, ProgInfo } from '../sys/attrs.js';
-import { bpf, bpfFd } from '../sys/syscall.js';
-import { native } from '../sys/native.js';
+import { GetIdAttr, MapElemAttr, MapInfo, ProgInfo } from '../sys/attrs.js';
+import { bpf, bpfFd, objInfo } from '../sys/syscall.js';
 import { Errno } from '../sys/errno.js';
 import { Fd } from '../sys/fd.js';
 import { KeyNotFoundError } from '../sys/errors.js';
@@ -50,8 +49,7 @@ interface OpenedMap {
 const usedIds = new Map<number, Set<number>>();
 
 function mapInfo(fd: number, context: string): Omit<OpenedMap, 'fd'> {
-  const info = new Uint8Array(MapInfo.size);
-  bpf(Cmd.BPF_OBJ_GET_INFO_BY_FD, ObjInfoAttr.encode({ bpf_fd: fd, info_len: info.length, info }), `${context}: map info`);
+  const info = objInfo(fd, MapInfo.encode({}), `${context}: map`);
   return {
     id: MapInfo.u32(info, 'id'),
     type: MapInfo.u32(info, 'type'),
@@ -68,17 +66,9 @@ function openById(id: number, context: string): Fd {
 
 /** The ids of the maps a loaded program uses (bpf_prog_info.map_ids). */
 function programMapIds(prog: ProgramLike, context: string): number[] {
-  const read = (ids: Uint32Array | null): Uint8Array => {
-    const info = new Uint8Array(ProgInfo.size);
-    const v = new DataView(info.buffer);
-    if (ids) {
-      v.setUint32(ProgInfo.fields.nr_map_ids.offset, ids.length, true);
-      // A pointer inside the info struct: the kernel writes at most nr_map_ids u32s there.
-      v.setBigUint64(ProgInfo.fields.map_ids.offset, native().addressOf(new Uint8Array(ids.buffer)), true);
-    }
-    bpf(Cmd.BPF_OBJ_GET_INFO_BY_FD, ObjInfoAttr.encode({ bpf_fd: prog.fd, info_len: info.length, info }), `${context}: program info`);
-    return info;
-  };
+  const read = (ids: Uint32Array | null): Uint8Array =>
+    // The encoder checks map_ids against nr_map_ids: the kernel writes at most that many u32s.
+    objInfo(prog.fd, ProgInfo.encode(ids ? { nr_map_ids: ids.length, map_ids: new Uint8Array(ids.buffer, ids.byteOffset, ids.byteLength) } : {}), `${context}: program`);
   const n = ProgInfo.u32(read(null), 'nr_map_ids');
   if (n === 0) return [];
   const ids = new Uint32Array(n);
