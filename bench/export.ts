@@ -21,7 +21,7 @@ try {
     maps.push(m);
     m.updateBatchRaw(keys, values, ENTRIES);
   }
-  await using ex = await startExporter('127.0.0.1:0');
+  await using ex = await startExporter({ listen: '127.0.0.1:0' });
   const times: number[] = [];
   let samples = 0;
   for (let r = 0; r < 5; r++) {
@@ -29,7 +29,7 @@ try {
     const text = await (await fetch(ex.url)).text();
     times.push(Number(process.hrtime.bigint() - t0) / 1e6);
     samples = text.split('\n').filter((l) => l.startsWith('bpf_map_entries{')).length;
-    const wrong = ex.metrics.last.filter((m) => m.name.startsWith('bench_exp_') && m.entries !== ENTRIES);
+    const wrong = ex.metrics!.last.filter((m) => m.name.startsWith('bench_exp_') && m.entries !== ENTRIES);
     if (wrong.length) throw new Error(`${wrong.length} maps counted wrong`);
   }
   const steady = Math.min(...times.slice(1));

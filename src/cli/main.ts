@@ -27,6 +27,14 @@ function positiveNumber(what: string, integer: boolean): (v: string) => number {
   };
 }
 
+function nonNegativeNumber(what: string): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (v.trim() === '' || !(n >= 0) || !Number.isFinite(n)) throw new InvalidArgumentError(`${what} wants a number >= 0, got ${JSON.stringify(v)}`);
+    return n;
+  };
+}
+
 const methodOption = (): Option => new Option('--method <method>', 'counting method').choices(METHODS);
 
 /** Builds the program; `cflags` are the words after `--` (for `gen`), `done` gets the exit status of `gen` and `check`. */
@@ -99,11 +107,13 @@ function program(cflags: readonly string[], done: (code: number) => void): Comma
     });
 
   p.command('export')
-    .description('serve Prometheus metrics of every map until Ctrl-C')
-    .option('--listen <host:port>', 'address to listen on', '127.0.0.1:9435')
-    .action(async (o: { listen: string }) => {
+    .description('serve Prometheus metrics of every map at /metrics until Ctrl-C (gzip, HEAD, a landing page at /)')
+    .option('--listen <host:port>', 'address to listen on (beyond loopback without auth it warns)', '127.0.0.1:9435')
+    .option('--web.config.file <file>', "TLS and basic auth, in Prometheus exporter-toolkit's YAML format (tls_server_config, basic_auth_users)")
+    .option('--cache-ms <ms>', "how long a scan's result is served to later scrapes", nonNegativeNumber('--cache-ms'), 1000)
+    .action(async (o: { listen: string; 'web.config.file'?: string; cacheMs: number }) => {
       const { startExporter } = await import('../export/server.js');
-      const ex = await startExporter(o.listen);
+      const ex = await startExporter({ listen: o.listen, webConfigFile: o['web.config.file'], cacheMs: o.cacheMs });
       process.stderr.write(`tsbpf export: serving ${ex.url}\n`);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { kernelTest } from '../testutils/kernel.js';
 import { BpfMap, MapType, u32, u64 } from '../index.js';
 import { startExporter, parseListen } from './server.js';
@@ -24,7 +25,7 @@ test('the exporter answers a scrape a Prometheus parser reads, with the figures 
   using a = BpfMap.create({ name: 'exp_hash', type: MapType.Hash, keySize: 4, valueSize: 8, maxEntries: 100 }, { key: u32, value: u64 });
   using b = BpfMap.create({ name: 'exp_array', type: MapType.Array, keySize: 4, valueSize: 8, maxEntries: 7 });
   for (let i = 0; i < 42; i++) a.update(i, 1n);
-  await using ex = await startExporter('127.0.0.1:0');
+  await using ex = await startExporter({ listen: '127.0.0.1:0' });
   const res = await fetch(ex.url);
   assert.equal(res.status, 200);
   assert.match(res.headers.get('content-type') ?? '', /text\/plain/);
@@ -58,4 +59,45 @@ test('the exporter answers a scrape a Prometheus parser reads, with the figures 
     assert.equal(row.maxEntries, value('bpf_map_max_entries', id));
   }
   assert.equal((await fetch(ex.url.replace('/metrics', '/nope'))).status, 404);
+});
+
+test('50 concurrent scrapes of the real exporter cause one scan of the host', async (t) => {
+  if (!kernelTest(t)) return;
+  using a = BpfMap.create({ name: 'exp_conc', type: MapType.Hash, keySize: 4, valueSize: 8, maxEntries: 10 }, { key: u32, value: u64 });
+  a.update(1, 1n);
+  // A long cache interval, so that the count does not depend on how fast this machine is.
+  await using ex = await startExporter({ listen: '127.0.0.1:0', cacheMs: 60_000 });
+  assert.equal(ex.scans, 0, 'starting probes privileges but does not scan');
+  const bodies = await Promise.all(Array.from({ length: 50 }, async () => {
+    const r = await fetch(ex.url);
+    assert.equal(r.status, 200);
+    return r.text();
+  }));
+  assert.equal(ex.scans, 1);
+  assert.ok(bodies.every((b) => b === bodies[0]));
+  assert.match(bodies[0], new RegExp(`bpf_map_entries\\{id="${a.info().id}",name="exp_conc",type="hash"\\} 1\\n`));
+  const head = await fetch(ex.url, { method: 'HEAD' });
+  assert.equal(head.status, 200);
+  assert.equal(await head.text(), '');
+  assert.equal(ex.scans, 1);
+});
+
+test('tsbpf export without the privileges to scan stops at start with one line', (t) => {
+  const root = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!kernelTest(t, { reason: () => (!root ? 'needs root to drop privileges with setpriv' : !existsSync('/usr/bin/setpriv') ? 'needs setpriv (util-linux)' : null) })) return;
+  const cli = new URL('../cli/main.ts', import.meta.url).pathname;
+  const run = (caps: string[]) =>
+    spawnSync('/usr/bin/setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', ...caps, process.execPath, '--import', 'tsx', cli, 'export', '--listen', '127.0.0.1:0'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+  const none = run(['--inh-caps=-all']);
+  assert.equal(none.status, 1, none.stderr);
+  assert.match(none.stderr, /^tsbpf: export: cannot create a BPF map: .*EPERM.*the exporter needs root, or CAP_BPF and CAP_SYS_ADMIN/);
+  assert.equal(none.stderr.trim().split('\n').length, 1, none.stderr);
+  // CAP_BPF alone creates maps but may not walk the host's map ids.
+  const bpfOnly = run(['--inh-caps=+bpf', '--ambient-caps=+bpf']);
+  assert.equal(bpfOnly.status, 1, bpfOnly.stderr);
+  assert.match(bpfOnly.stderr, /^tsbpf: export: cannot list the host's maps: .*EPERM/);
+  assert.equal(bpfOnly.stderr.trim().split('\n').length, 1, bpfOnly.stderr);
 });
