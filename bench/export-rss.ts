@@ -2,9 +2,11 @@
  * Exporter memory over many scrapes: starts `tsbpf export` as a child process, scrapes it
  * SCRAPES times one after the other over keep-alive connections (every other scrape asks for
  * gzip), and prints the child's resident set size (VmRSS) every SCRAPES/20 scrapes, so a leak
- * shows as a curve that keeps climbing instead of levelling off.
+ * shows as a curve that keeps climbing instead of levelling off. It also prints the number of maps
+ * on the host at each sample: a scan's memory and text grow with the host's map count, which other
+ * processes may change during the run.
  *
- * Run: npx tsx bench/export-rss.ts [SCRAPES=10000] [MAPS=100] [--cache-ms MS (0: scan on every scrape)] [--tls-auth]
+ * Run: npx tsx bench/export-rss.ts [SCRAPES=10000] [MAPS=100] [--cache-ms MS (default 1000; 0: scan on every scrape)] [--tls-auth]
  * --tls-auth serves HTTPS with basic auth from a web config (self-signed cert made with openssl).
  */
 import { spawn, execFileSync } from 'node:child_process';
@@ -17,7 +19,7 @@ import { parseArgs } from 'node:util';
 import bcrypt from 'bcryptjs';
 import { BpfMap, MapType } from '../src/index.js';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { 'cache-ms': { type: 'string', default: '0' }, 'tls-auth': { type: 'boolean' } } });
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { 'cache-ms': { type: 'string', default: '1000' }, 'tls-auth': { type: 'boolean' } } });
 const SCRAPES = Number(positionals[0] ?? 10000);
 const MAPS = Number(positionals[1] ?? 100);
 const tlsAuth = values['tls-auth'] ?? false;
@@ -51,25 +53,27 @@ try {
   });
   const agent = tlsAuth ? new HttpsAgent({ keepAlive: true, maxSockets: 1, ca }) : new HttpAgent({ keepAlive: true, maxSockets: 1 });
   const scrape = (gzip: boolean) =>
-    new Promise<number>((resolve, reject) => {
+    new Promise<string | null>((resolve, reject) => {
       const headers: Record<string, string> = gzip ? { 'accept-encoding': 'gzip' } : {};
       if (tlsAuth) headers.authorization = auth;
       const req = (tlsAuth ? httpsRequest : httpRequest)(url, { agent, headers }, (res) => {
-        let n = 0;
-        res.on('data', (c: Buffer) => (n += c.length));
-        res.on('end', () => (res.statusCode === 200 ? resolve(n) : reject(new Error(`status ${res.statusCode}`))));
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => (res.statusCode === 200 ? resolve(gzip ? null : Buffer.concat(chunks).toString()) : reject(new Error(`status ${res.statusCode}`))));
       });
       req.on('error', reject);
       req.end();
     });
   const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))![1]) / 1024;
   const every = Math.max(1, Math.floor(SCRAPES / 20));
-  console.log(`tsbpf export, ${MAPS} extra maps, --cache-ms ${values['cache-ms']}${tlsAuth ? ', TLS + basic auth' : ''}: child RSS (MiB) by scrapes`);
-  console.log(`       0  ${rss().toFixed(1)}`);
+  const hostMaps = (text: string) => text.split('\n').filter((l) => l.startsWith('bpf_map_max_entries{')).length;
+  console.log(`tsbpf export, ${MAPS} extra maps, --cache-ms ${values['cache-ms']}${tlsAuth ? ', TLS + basic auth' : ''}`);
+  console.log(' scrapes  RSS MiB  maps on host');
+  console.log(`       0  ${rss().toFixed(1).padStart(7)}`);
   const t0 = performance.now();
   for (let i = 1; i <= SCRAPES; i++) {
-    await scrape(i % 2 === 0);
-    if (i % every === 0) console.log(`${String(i).padStart(8)}  ${rss().toFixed(1)}`);
+    const text = await scrape(i % every !== 0 && i % 2 === 0);
+    if (i % every === 0) console.log(`${String(i).padStart(8)}  ${rss().toFixed(1).padStart(7)}  ${String(hostMaps(text!)).padStart(11)}`);
   }
   const ms = performance.now() - t0;
   console.log(`${SCRAPES} scrapes in ${(ms / 1000).toFixed(1)} s (${(ms / SCRAPES).toFixed(2)} ms each)`);

@@ -3,7 +3,9 @@
  * the host's map ids, open a map by id)? Probed once, so a process without the capabilities stops
  * with one line instead of answering 500 to every scrape.
  */
-import { BpfMap, MapType, mapIds } from '../index.js';
+import { BpfMap } from '../map/map.js';
+import { mapIds } from '../map/info.js';
+import { MapType } from '../types.js';
 
 /** What to grant when the probe fails. */
 const NEEDS = 'the exporter needs root, or CAP_BPF and CAP_SYS_ADMIN (see docs/troubleshooting.md)';
