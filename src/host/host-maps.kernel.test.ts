@@ -165,7 +165,7 @@ test('a map whose owner exits is freed while the agent scans: gone from the kern
     // The agent sees the map while its owner lives.
     assert.equal(host.scan().find((r) => r.id === id)?.entries, 5);
     assert.match(await metrics.metrics(), new RegExp(`bpf_map_entries\\{id="${id}",name="own_${tag}",type="hash"\\} 5`));
-    assert.ok(cliMapIds().includes(id));
+    assert.ok(cliMapIds().includes(id), `map ${id} listed by tsbpf maps --json while its owner lives`);
   } finally {
     child.stdin.end();
     await once(child, 'exit');

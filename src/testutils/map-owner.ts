@@ -11,4 +11,9 @@ const m = BpfMap.create({ name, type: MapType.Hash, keySize: 4, valueSize: 8, ma
 for (let i = 0; i < Number(n); i++) m.update(i, BigInt(i));
 process.stdout.write(`ready ${m.info().id}\n`);
 process.stdin.resume();
-process.stdin.on('end', () => process.exit(0));
+// The handler keeps the map referenced: without it the map is garbage, its fd closed by the
+// finalizer, and the map freed while the test still expects it to live.
+process.stdin.on('end', () => {
+  m.close();
+  process.exit(0);
+});
