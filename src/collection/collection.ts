@@ -5,6 +5,7 @@
 import type { BpfMap } from '../map/map.js';
 import type { Program } from '../prog/program.js';
 import type { Variable } from './variable.js';
+import type { StructOps } from './struct-ops.js';
 
 /** Anything with an idempotent close. */
 export interface Closer {
@@ -27,6 +28,8 @@ export class Collection implements Disposable {
   readonly programs: Record<string, Program>;
   /** Global variables by C identifier. */
   readonly variables: Record<string, Variable>;
+  /** struct_ops maps (`SEC(".struct_ops")`, `SEC(".struct_ops.link")` variables) by C identifier; `attach()` registers one. Their maps are in {@link maps} too. */
+  readonly structOps: Record<string, StructOps>;
   /** Notes about fallbacks taken while loading (maps created without BTF...). */
   readonly notes: readonly string[];
   /** What the collection was loaded from (an object file name, or `collection`). */
@@ -35,11 +38,20 @@ export class Collection implements Disposable {
   #closed = false;
 
   /** Made by `loadCollection` (src/collection/load.ts), which hands over everything it opened. */
-  constructor(parts: { name: string; maps: Record<string, BpfMap<any, any>>; programs: Record<string, Program>; variables: Record<string, Variable>; notes: string[]; closers: Closer[] }) {
+  constructor(parts: {
+    name: string;
+    maps: Record<string, BpfMap<any, any>>;
+    programs: Record<string, Program>;
+    variables: Record<string, Variable>;
+    structOps?: Record<string, StructOps>;
+    notes: string[];
+    closers: Closer[];
+  }) {
     this.name = parts.name;
     this.maps = parts.maps;
     this.programs = parts.programs;
     this.variables = parts.variables;
+    this.structOps = parts.structOps ?? {};
     this.notes = parts.notes;
     this.#closers = parts.closers;
   }
@@ -65,12 +77,19 @@ export class Collection implements Disposable {
     return v;
   }
 
+  /** The struct_ops map `name`; throws listing the struct_ops maps there are when it is missing. */
+  structOp(name: string): StructOps {
+    const s = Object.hasOwn(this.structOps, name) ? this.structOps[name] : undefined;
+    if (!s) throw new Error(`collection ${this.name}: no struct_ops ${name} (struct_ops: ${Object.keys(this.structOps).join(', ') || 'none'})`);
+    return s;
+  }
+
   /** Whether close() was called. */
   get closed(): boolean {
     return this.#closed;
   }
 
-  /** Closes every program and map and unmaps variables; later calls do nothing. */
+  /** Closes every program and map, unmaps variables and unregisters struct_ops maps registered by update; later calls do nothing. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;

@@ -9,7 +9,11 @@
  * 4. {@link openMaps}: each map replaced, opened from its pin, or created (and pinned).
  * 5. {@link loadPrograms}: each program with map fds, kfuncs, CO-RE and its attach target resolved.
  * 6. {@link fillSlots}: statically initialised prog array and map-in-map slots.
- * 7. {@link bindVariables}: global variables over their data section maps.
+ * 7. {@link createStructOpsMaps}: struct_ops maps with their programs and data (struct-ops.ts).
+ * 8. {@link bindVariables}: global variables over their data section maps.
+ *
+ * struct_ops variables are matched with the kernel's structs between stages 2 and 3
+ * ({@link prepareStructOps}, struct-ops-plan.ts), which gives their programs an attach target.
  *
  * Everything a stage opens goes into {@link Opened}; when a later stage throws, everything opened
  * so far is closed and the pins this load made are removed before the error escapes. On success
@@ -25,13 +29,15 @@ import { Collection, closeAll, type Closer } from './collection.js';
 import { Variable, DataSection, codecForBtfType, type VariableValue } from './variable.js';
 import { encodeConstant, type ConstantValue } from './constants.js';
 import { fillKconfig } from './kconfig.js';
+import { prepareStructOps, type StructOpsPlan } from './struct-ops-plan.js';
+import { createStructOps, type StructOps } from './struct-ops.js';
 import { ensureBpffs, DEFAULT_BPFFS } from '../sys/bpffs.js';
 import { bytes, perCpu, possibleCpus, type Codec } from '../codec/codec.js';
 import { MapType, mapTypeShortName, isPerCpuType } from '../types.js';
 import { loadCollectionSpec } from '../elf/index.js';
 import { loadKernelSpec, type Spec } from '../btf/index.js';
 import { isKsymLoad, withChanges, type Instruction } from '../asm/index.js';
-import type { CollectionSpec, MapSpec } from '../spec/index.js';
+import type { CollectionSpec, MapSpec, ProgramSpec } from '../spec/index.js';
 
 /** Options of {@link loadCollection}. */
 export interface CollectionOptions extends LogOptions {
@@ -75,15 +81,18 @@ export function loadCollection(input: string | Uint8Array | CollectionSpec, opts
   const load = new Load(spec, opts, name);
   const constants = checkOptions(load);
   const mapSpecs = prepareMapSpecs(load, constants);
+  const structOps = prepareStructOps(spec, () => load.kernelBtf());
+  for (const n of structOps.notes) load.note(n);
   try {
     const btf = loadObjectBtf(load);
     const maps = openMaps(load, mapSpecs, btf);
-    const programs = loadPrograms(load, maps, btf);
+    const programs = loadPrograms(load, structOps.programs, maps, btf);
     fillSlots(load, maps, programs);
+    const structOpsMaps = createStructOpsMaps(load, structOps.plans, programs, maps, btf);
     const variables = bindVariables(load, maps);
     // Programs and maps hold their own references to the BTF.
     btf?.close();
-    return new Collection({ name, maps, programs, variables, notes: load.notes, closers: load.opened.closers });
+    return new Collection({ name, maps, programs, variables, structOps: structOpsMaps, notes: load.notes, closers: load.opened.closers });
   } catch (e) {
     load.opened.abort();
     throw e;
@@ -301,12 +310,12 @@ function createMap(load: Load, mapName: string, ms: MapSpec, codecs: MapCodecs<u
  * the attach target, applies CO-RE relocations, and loads (subprograms are already appended to
  * each program's instructions by the ELF reader).
  */
-function loadPrograms(load: Load, maps: Record<string, BpfMap<any, any>>, btf: BtfObject | undefined): Record<string, Program> {
+function loadPrograms(load: Load, specs: Readonly<Record<string, ProgramSpec>>, maps: Record<string, BpfMap<any, any>>, btf: BtfObject | undefined): Record<string, Program> {
   const { spec, opts, label, opened } = load;
   const { kfuncs, missingKsyms } = weakExterns(load);
   const programs: Record<string, Program> = {};
   const wanted = opts.programs ? new Set(opts.programs) : undefined;
-  for (const [progName, ps] of Object.entries(spec.programs)) {
+  for (const [progName, ps] of Object.entries(specs)) {
     if (wanted && !wanted.has(progName)) continue;
     if ((ps.coreRelos?.length ?? 0) > 0 && !spec.btf) throw new Error(`${label}: program ${progName}: has CO-RE relocations but the object has no BTF`);
     programs[progName] = opened.add(
@@ -366,7 +375,28 @@ function fillSlots({ spec, label }: Load, maps: Record<string, BpfMap<any, any>>
 }
 
 /**
- * Stage 7: a {@link Variable} for each global, over its data section map: one
+ * Stage 7: each struct_ops map, created with its value (data members, program fds) and added to
+ * the maps by its variable's name; `.struct_ops.link` maps get their value now and are ready
+ * for links. Registering is `collection.structOps.<name>.attach()`.
+ */
+function createStructOpsMaps(
+  { opened }: Load,
+  plans: readonly StructOpsPlan[],
+  programs: Readonly<Record<string, Program>>,
+  maps: Record<string, BpfMap<any, any>>,
+  btf: BtfObject | undefined,
+): Record<string, StructOps> {
+  const out: Record<string, StructOps> = {};
+  for (const plan of plans) {
+    const so = createStructOps(plan, programs, btf?.fd, (c) => opened.add(c));
+    out[so.name] = so;
+    maps[so.name] = so.map;
+  }
+  return out;
+}
+
+/**
+ * Stage 8: a {@link Variable} for each global, over its data section map: one
  * {@link DataSection} per map, mmapped when the map is BPF_F_MMAPABLE (read-only when frozen).
  */
 function bindVariables({ spec, opened }: Load, maps: Record<string, BpfMap<any, any>>): Record<string, Variable> {

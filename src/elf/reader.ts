@@ -21,6 +21,7 @@ import {
   type SymbolTarget,
 } from './programs.js';
 import { parseSectionName } from './section-names.js';
+import { readStructOps } from './struct-ops.js';
 
 /** BPF_F_RDONLY_PROG: programs may only read the map (`.rodata`). */
 export const BPF_F_RDONLY_PROG = 1 << 7;
@@ -45,7 +46,9 @@ const MAX_TOTAL_INSTRUCTIONS = 16_000_000;
  * Programs are the functions of every executable section except `.text`; functions in `.text`
  * are subprograms, appended to each program that calls them. Maps come from the BTF-style
  * `.maps` section and from the data sections (`.data*`, `.rodata*`, `.bss*`), which become
- * single-element array maps. The result is plain data and the same on every machine.
+ * single-element array maps. Variables of `.struct_ops` and `.struct_ops.link` become
+ * {@link CollectionSpec.structOps} (their maps depend on the kernel's struct, so they are made at
+ * load). The result is plain data and the same on every machine.
  *
  * @example
  * const spec = loadCollectionSpec('testdata/build/count.bpf.o');
@@ -103,9 +106,6 @@ class Reader {
         'maps',
       );
     }
-    for (const name of ['.struct_ops', '.struct_ops.link']) {
-      if (elf.section(name)) throw new ElfParseError(`elf: section ${name}: struct_ops maps are not supported yet`, name);
-    }
     if (elf.sections.some((s) => s.name.startsWith('.addr_space.'))) {
       throw new ElfParseError('elf: arena globals (__arena, .addr_space.N sections) are not supported yet');
     }
@@ -113,6 +113,7 @@ class Reader {
     this.readDataSections();
     this.readKconfig();
     const programs = this.readPrograms(license, kernelVersion);
+    const structOps = readStructOps(elf, this.btf, (name) => this.datasec(name)?.ds, programs);
     const spec: CollectionSpec = {
       maps: this.maps,
       programs,
@@ -122,6 +123,7 @@ class Reader {
       license,
       kernelVersion,
     };
+    if (Object.keys(structOps).length > 0) spec.structOps = structOps;
     if (btfBytes && btf) {
       spec.btfBytes = btfBytes;
       spec.btf = btf;

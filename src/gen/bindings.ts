@@ -98,6 +98,7 @@ class BindingsWriter {
       `${s}Maps`,
       `${s}Programs`,
       `${s}Variables`,
+      `${s}StructOps`,
       `${s}Objects`,
       `${s}ProgramName`,
       `load${s}`,
@@ -152,6 +153,8 @@ class BindingsWriter {
       }
       vars.push({ name: v.name, ref, c, constant: v.constant, section: v.mapName });
     }
+
+    const structOps = Object.values(spec.structOps ?? {});
 
     // Types named on the command line.
     for (const t of o.types ?? []) this.#declareNamed(t);
@@ -279,6 +282,17 @@ class BindingsWriter {
     }
     out.push('}');
     out.push('');
+    if (structOps.length > 0) {
+      out.push(`/** The struct_ops maps of ${o.objectName}: \`attach()\` registers one with its kernel subsystem. */`);
+      out.push(`export interface ${s}StructOps {`);
+      for (const so of structOps) {
+        const slots = so.programs.map((p) => `${p.member}: ${p.program}`).join(', ');
+        out.push(`  /** SEC(${JSON.stringify(so.section)}): \`struct ${so.typeName}\`${slots ? ` (${slots})` : ''}. */`);
+        out.push(`  readonly ${propertyKey(so.name)}: tsbpf.StructOps;`);
+      }
+      out.push('}');
+      out.push('');
+    }
     out.push(`/** ${o.objectName} loaded into the kernel. Owns every fd: \`close()\` it, or declare it with \`using\`. */`);
     out.push(`export interface ${s}Objects<P extends ${P} = ${P}> extends Disposable {`);
     out.push('  /** Maps with the codecs generated from BTF. */');
@@ -287,6 +301,10 @@ class BindingsWriter {
     out.push(`  readonly programs: Pick<${s}Programs, P>;`);
     out.push('  /** Global variables with typed `get()` and `set()`. */');
     out.push(`  readonly variables: ${s}Variables;`);
+    if (structOps.length > 0) {
+      out.push('  /** struct_ops maps by C variable name; `attach()` registers one. */');
+      out.push(`  readonly structOps: ${s}StructOps;`);
+    }
     out.push('  /** The untyped collection underneath (data section maps, notes...). */');
     out.push('  readonly collection: tsbpf.Collection;');
     out.push('  /** Closes every map and program; later calls do nothing. */');
@@ -349,6 +367,11 @@ class BindingsWriter {
     out.push('      variables: {');
     for (const v of vars) out.push(`        ${propertyKey(v.name)}: coll.variable(${quote(v.name)}).as(${v.ref.codec}),`);
     out.push('      },');
+    if (structOps.length > 0) {
+      out.push('      structOps: {');
+      for (const so of structOps) out.push(`        ${propertyKey(so.name)}: coll.structOp(${quote(so.name)}),`);
+      out.push('      },');
+    }
     out.push('      collection: coll,');
     out.push('      close: () => coll.close(),');
     out.push('      [Symbol.dispose]: () => coll.close(),');

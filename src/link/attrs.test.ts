@@ -49,7 +49,11 @@ test('link attr layouts match the running kernel BTF', (t) => {
     },
     attr,
   );
-  check(LinkUpdate.fields, { new_prog_fd: 'link_update.new_prog_fd', flags: 'link_update.flags', old_prog_fd: 'link_update.old_prog_fd' }, attr);
+  check(
+    LinkUpdate.fields,
+    { new_prog_fd: 'link_update.new_prog_fd', new_map_fd: 'link_update.new_map_fd', flags: 'link_update.flags', old_prog_fd: 'link_update.old_prog_fd', old_map_fd: 'link_update.old_map_fd' },
+    attr,
+  );
   const info = of('struct', 'bpf_link_info');
   check(
     LinkInfoLayout.fields,
@@ -72,6 +76,7 @@ test('link attr layouts match the running kernel BTF', (t) => {
       perf_tp_cookie: 'perf_event.tracepoint.cookie',
       uprobe_multi_path_size: 'uprobe_multi.path_size',
       uprobe_multi_pid: 'uprobe_multi.pid',
+      struct_ops_map_id: 'struct_ops.map_id',
     },
     info,
   );

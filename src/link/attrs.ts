@@ -36,8 +36,11 @@ export const LinkCreate = new Layout('link_create', 64, {
 export const LinkUpdate = new Layout('link_update', 16, {
   link_fd: u32(0),
   new_prog_fd: u32(4),
+  // struct_ops links swap maps: the same union slots
+  new_map_fd: u32(4),
   flags: u32(8),
   old_prog_fd: u32(12),
+  old_map_fd: u32(12),
 });
 
 /** BPF_LINK_DETACH. */

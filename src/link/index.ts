@@ -16,6 +16,7 @@
  * | tc | {@link attachTcx} | tcx link (Linux 6.6) |
  * | cgroup | {@link attachCgroup} | cgroup link |
  * | iterator | {@link attachIter} → {@link IterLink.open} | iter link + BPF_ITER_CREATE |
+ * | struct_ops map (`.struct_ops.link`) | {@link attachStructOps} | struct_ops link; {@link StructOpsLink.update} swaps the map |
  * | from the section name | {@link attachProgram} | any of the above |
  *
  * Every attach function returns a {@link Link}. **Lifetime**: the link owns its fds; `close()`
@@ -67,6 +68,7 @@ export { attachSocketFilter, SocketFilterAttachment } from './socket-filter.js';
 export { attachXdp, XdpLink, type XdpMode, type XdpOptions } from './xdp.js';
 export { attachTcx, TcxLink, type TcxOptions } from './tcx.js';
 export { attachCgroup, CgroupLink } from './cgroup.js';
+export { attachStructOps, StructOpsLink, StructOpsRegistration, type StructOpsMapLike } from './struct-ops.js';
 export { attachIter, IterLink, BpfIter, type IterOptions, type CgroupIterOrder } from './iter.js';
 export { attachProgram, type AttachProgramOptions } from './attach.js';
 export { ElfSymbolFile, symbolFileOffset, withElfFile, bufferSource, type ElfSymbol, type ByteSource } from './elf-symbols.js';

@@ -50,6 +50,8 @@ export interface LinkInfo {
   uprobeMulti?: { path: string; count: number; flags: number; pid: number };
   /** kprobe_multi links. */
   kprobeMulti?: { count: number; flags: number; missed: bigint };
+  /** struct_ops links: the struct_ops map registered (its id). */
+  structOps?: { mapId: number };
 }
 
 const NAME_MAX = 4096;
@@ -142,6 +144,9 @@ export function readLinkInfo(fd: number, context: string): LinkInfo {
       };
       break;
     }
+    case LinkType.StructOps:
+      info.structOps = { mapId: L.u32(buf, 'struct_ops_map_id') };
+      break;
     case LinkType.KprobeMulti:
       info.kprobeMulti = { count: L.u32(buf, 'kprobe_multi_count'), flags: L.u32(buf, 'kprobe_multi_flags'), missed: L.u64(buf, 'kprobe_multi_missed') };
       break;

@@ -31,6 +31,7 @@ export type LinkKind =
   | 'cgroup'
   | 'iter'
   | 'netns'
+  | 'struct_ops'
   | 'other';
 
 /** Options of {@link Link.update}. */
@@ -101,6 +102,8 @@ export function kindOfInfo(info: LinkInfo): LinkKind {
       return 'tcx';
     case LinkType.UprobeMulti:
       return 'uprobe_multi';
+    case LinkType.StructOps:
+      return 'struct_ops';
     case LinkType.PerfEvent: {
       const k = info.perfEvent?.kind;
       if (k === 'tracepoint') return 'tracepoint';

@@ -58,6 +58,8 @@ export const MapFlags = {
   Mmapable: 1 << 10,
   /** BPF_F_INNER_MAP: inner maps may differ in max entries. */
   InnerMap: 1 << 12,
+  /** BPF_F_LINK: a struct_ops map registered through a link (`SEC(".struct_ops.link")`). */
+  Link: 1 << 13,
 } as const;
 
 const VALUE_ONLY_TYPES = new Set<number>([MapType.Queue, MapType.Stack, MapType.BloomFilter]);
@@ -205,6 +207,7 @@ export class BpfMap<K = Buffer, V = Buffer> implements Disposable {
           btf_fd: spec.btfFd ?? 0,
           btf_key_type_id: spec.btfKeyTypeId ?? 0,
           btf_value_type_id: spec.btfValueTypeId ?? 0,
+          btf_vmlinux_value_type_id: spec.btfVmlinuxValueTypeId ?? 0,
           map_extra: spec.mapExtra ?? 0n,
         }),
         `${label}: create`,

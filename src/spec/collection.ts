@@ -8,6 +8,7 @@
 import type { Spec } from '../btf/index.js';
 import type { MapSpec } from './map.js';
 import type { ProgramSpec } from './program.js';
+import type { StructOpsSpec } from './struct-ops.js';
 
 /** A global variable: a range of bytes in the value of a data section map. */
 export interface VariableSpec {
@@ -67,6 +68,8 @@ export interface CollectionSpec {
   externs: Record<string, ExternSpec>;
   /** Statically initialised slots of outer maps, by outer map name. */
   mapSlots: Record<string, MapSlotInit[]>;
+  /** struct_ops maps (`.struct_ops` and `.struct_ops.link` variables) by variable name; absent or empty when there are none. */
+  structOps?: Record<string, StructOpsSpec>;
   /** The object's BTF, fixed up so BPF_BTF_LOAD accepts it (DATASEC sizes, VAR offsets, externs). */
   btf?: Spec;
   /** The same fixed-up BTF as raw bytes, ready for BPF_BTF_LOAD. */

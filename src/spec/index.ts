@@ -9,3 +9,4 @@
 export * from './collection.js';
 export * from './program.js';
 export * from './map.js';
+export * from './struct-ops.js';

@@ -38,6 +38,8 @@ export interface MapSpec {
   btfKeyTypeId?: number;
   /** BTF type id of the value (0 when absent). */
   btfValueTypeId?: number;
+  /** `btf_vmlinux_value_type_id`: for struct_ops maps, the id in kernel BTF of the value struct (`struct bpf_struct_ops_<name>`). */
+  btfVmlinuxValueTypeId?: number;
   /** Initial contents, written right after creation (used for `.data`/`.rodata`). */
   contents?: Array<{ key: Uint8Array; value: Uint8Array }>;
   /** Freeze the map after writing contents (set for `.rodata`). */
