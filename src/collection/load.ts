@@ -377,17 +377,25 @@ function fillSlots({ spec, label }: Load, maps: Record<string, BpfMap<any, any>>
 /**
  * Stage 7: each struct_ops map, created with its value (data members, program fds) and added to
  * the maps by its variable's name; `.struct_ops.link` maps get their value now and are ready
- * for links. Registering is `collection.structOps.<name>.attach()`.
+ * for links. Registering is `collection.structOps.<name>.attach()`. A map whose programs the
+ * `programs` option left out is not created (a note says so), so one program can be loaded alone
+ * (as `tsbpf check` does).
  */
 function createStructOpsMaps(
-  { opened }: Load,
+  load: Load,
   plans: readonly StructOpsPlan[],
   programs: Readonly<Record<string, Program>>,
   maps: Record<string, BpfMap<any, any>>,
   btf: BtfObject | undefined,
 ): Record<string, StructOps> {
+  const { opened } = load;
   const out: Record<string, StructOps> = {};
   for (const plan of plans) {
+    const left = [...new Set(plan.slots.map((s) => s.program).filter((p) => !Object.hasOwn(programs, p)))];
+    if (left.length > 0) {
+      load.note(`struct_ops ${plan.spec.name}: not created: the programs option left out ${left.join(', ')}`);
+      continue;
+    }
     const so = createStructOps(plan, programs, btf?.fd, (c) => opened.add(c));
     out[so.name] = so;
     maps[so.name] = so.map;

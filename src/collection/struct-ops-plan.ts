@@ -156,6 +156,11 @@ export interface PreparedStructOps {
 export function prepareStructOps(spec: CollectionSpec, kernel: () => Spec): PreparedStructOps {
   const variables = Object.values(spec.structOps ?? {});
   const out: PreparedStructOps = { plans: [], programs: spec.programs, notes: [] };
+  for (const v of variables) {
+    for (const p of v.programs) {
+      if (!Object.hasOwn(spec.programs, p.program)) throw new StructOpsError(v.name, v.typeName, p.member, `no program ${p.program} in the object`);
+    }
+  }
   const hasCallbacks = Object.values(spec.programs).some((p) => p.type === ProgramType.StructOps);
   if (variables.length === 0 && !hasCallbacks) return out;
   const k = variables.length > 0 ? kernel() : undefined;

@@ -122,7 +122,7 @@ function refused(so: { name: string; typeName: string }, what: string, e: unknow
  *
  * @param btfFd the object's BTF (the kernel wants one with a struct_ops map)
  * @param add records what is opened, to close on a later failure
- * @throws {StructOpsError} for a callback whose program was not loaded, or a value the kernel refuses.
+ * @throws {StructOpsError} for a callback whose program is not among `programs`, or a value the kernel refuses.
  */
 export function createStructOps(plan: StructOpsPlan, programs: Readonly<Record<string, Program>>, btfFd: number | undefined, add: <T extends { close(): void }>(c: T) => T): StructOps {
   const { spec } = plan;
@@ -131,7 +131,7 @@ export function createStructOps(plan: StructOpsPlan, programs: Readonly<Record<s
   const byMember: Record<string, Program> = {};
   for (const s of plan.slots) {
     const p = Object.hasOwn(programs, s.program) ? programs[s.program] : undefined;
-    if (!p) throw new StructOpsError(spec.name, spec.typeName, s.member, `program ${s.program} was not loaded (left out by the programs option?)`);
+    if (!p) throw new StructOpsError(spec.name, spec.typeName, s.member, `program ${s.program} was not loaded`);
     if (s.valueOffset < 0 || s.valueOffset + 8 > value.length) throw new StructOpsError(spec.name, spec.typeName, s.member, `slot at ${s.valueOffset} outside the ${value.length}-byte value`);
     view.setBigUint64(s.valueOffset, BigInt(p.fd), true);
     byMember[s.member] = p;
