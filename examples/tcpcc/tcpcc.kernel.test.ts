@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { kernelTest } from '../../src/testutils/kernel.js';
 import { ProgramType } from '../../src/index.js';
 import { availableCongestionControls, main } from './main.js';
-import { loadTcpccSpec } from './tcpcc.js';
+import { loadTcpcc, loadTcpccSpec } from './tcpcc.js';
 import { transferBinary } from './transfer.js';
 
 /** Privileges are required (CI fails without them); so is a C compiler for the transfer helper. */
@@ -54,4 +54,12 @@ test('example tcpcc: a loopback transfer runs on tsbpf_cc, its counters move, an
   assert.equal(again.transfer.congestion, 'tsbpf_cc');
   assert.ok(again.counters.cong_avoid_calls > 0n);
   assert.equal(again.unregistered, true);
+});
+
+test('example tcpcc: one callback loads alone; the struct_ops map needing the others is then absent', (t) => {
+  if (!canRun(t)) return;
+  using obj = loadTcpcc({ programs: ['tsbpf_cong_avoid'] });
+  assert.deepEqual(Object.keys(obj.programs), ['tsbpf_cong_avoid']);
+  assert.equal(obj.structOps.tsbpf_cc, undefined);
+  assert.ok(obj.collection.notes.some((n) => n.startsWith('struct_ops tsbpf_cc: not created')));
 });

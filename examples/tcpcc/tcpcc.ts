@@ -32,18 +32,28 @@ export const TcpccVariableNames = {
 /** The path of tcpcc.bpf.o, next to this file. */
 export const tcpccObjectPath: string = fileURLToPath(new URL('./tcpcc.bpf.o', import.meta.url));
 
+/** What the object is loaded from: tcpcc.bpf.o next to this file; when missing, an error says where it looked and how to fix it. */
+function objectSource(): string {
+  return tsbpf.findObjectFile(tcpccObjectPath, 'tcpcc.bpf.c');
+}
+
 /** Reads tcpcc.bpf.o into a CollectionSpec: plain data, nothing is loaded into the kernel. */
 export function loadTcpccSpec(): tsbpf.CollectionSpec {
-  return tsbpf.loadCollectionSpec(tcpccObjectPath);
+  return tsbpf.loadCollectionSpec(objectSource());
 }
 
 /** tcpcc.bpf.c has no constants (`.rodata` globals). */
 export type TcpccConstants = Record<string, never>;
 
+/** The name of a program of tcpcc.bpf.o. */
+export type TcpccProgramName = 'tsbpf_ssthresh' | 'tsbpf_cong_avoid' | 'tsbpf_undo_cwnd';
+
 /** Options of {@link loadTcpcc}: those of `loadCollection`, with typed constants (codecs come from BTF). */
-export interface TcpccOptions extends Omit<tsbpf.CollectionOptions, 'constants' | 'codecs'> {
+export interface TcpccOptions<P extends TcpccProgramName = TcpccProgramName> extends Omit<tsbpf.CollectionOptions, 'constants' | 'codecs' | 'programs'> {
   /** Values of constants, set before loading. */
   constants?: TcpccConstants;
+  /** Load only these programs (default: all); the others are absent from `programs`. */
+  programs?: readonly P[];
 }
 
 /** The maps of tcpcc.bpf.o, with typed keys and values. */
@@ -78,15 +88,15 @@ export interface TcpccStructOps {
 }
 
 /** tcpcc.bpf.o loaded into the kernel. Owns every fd: `close()` it, or declare it with `using`. */
-export interface TcpccObjects extends Disposable {
+export interface TcpccObjects<P extends TcpccProgramName = TcpccProgramName> extends Disposable {
   /** Maps with the codecs generated from BTF. */
   readonly maps: TcpccMaps;
-  /** Programs by C function name. */
-  readonly programs: TcpccPrograms;
+  /** Programs by C function name: those loaded (all, unless `programs` named some). */
+  readonly programs: Pick<TcpccPrograms, P>;
   /** Global variables with typed `get()` and `set()`. */
   readonly variables: TcpccVariables;
-  /** struct_ops maps by C variable name; `attach()` registers one. */
-  readonly structOps: TcpccStructOps;
+  /** struct_ops maps by C variable name; `attach()` registers one. Those whose programs `programs` leaves out are absent. */
+  readonly structOps: TcpccProgramName extends P ? TcpccStructOps : Partial<TcpccStructOps>;
   /** The untyped collection underneath (data section maps, notes...). */
   readonly collection: tsbpf.Collection;
   /** Closes every map and program; later calls do nothing. */
@@ -102,21 +112,20 @@ export interface TcpccObjects extends Disposable {
  * @example
  * using obj = loadTcpcc();
  */
-export function loadTcpcc(opts: TcpccOptions = {}): TcpccObjects {
-  const { constants: _constants, ...rest } = opts;
-  const coll = tsbpf.loadCollection(tcpccObjectPath, {
+export function loadTcpcc<P extends TcpccProgramName = TcpccProgramName>(opts: TcpccOptions<P> = {}): TcpccObjects<P> {
+  const { constants, programs, ...rest } = opts;
+  const coll = tsbpf.loadCollection(objectSource(), {
     ...rest,
-    constants: _constants,
+    ...(constants === undefined ? {} : { constants }),
+    ...(programs === undefined ? {} : { programs }),
     codecs: {},
   });
   try {
+    const loaded: Partial<Record<TcpccProgramName, tsbpf.Program>> = {};
+    for (const name of programs ?? Object.values(TcpccProgramNames)) loaded[name] = coll.program(name);
     return {
       maps: {},
-      programs: {
-        tsbpf_ssthresh: coll.programs.tsbpf_ssthresh,
-        tsbpf_cong_avoid: coll.programs.tsbpf_cong_avoid,
-        tsbpf_undo_cwnd: coll.programs.tsbpf_undo_cwnd,
-      },
+      programs: loaded as Pick<TcpccPrograms, P>,
       variables: {
         cong_avoid_calls: coll.variable('cong_avoid_calls').as(tsbpf.u64),
         acked_packets: coll.variable('acked_packets').as(tsbpf.u64),
@@ -124,8 +133,8 @@ export function loadTcpcc(opts: TcpccOptions = {}): TcpccObjects {
         undo_cwnd_calls: coll.variable('undo_cwnd_calls').as(tsbpf.u64),
       },
       structOps: {
-        tsbpf_cc: coll.structOp('tsbpf_cc'),
-      },
+        ...(Object.hasOwn(coll.structOps, 'tsbpf_cc') ? { tsbpf_cc: coll.structOp('tsbpf_cc') } : {}),
+      } as TcpccObjects<P>['structOps'],
       collection: coll,
       close: () => coll.close(),
       [Symbol.dispose]: () => coll.close(),

@@ -302,8 +302,8 @@ class BindingsWriter {
     out.push('  /** Global variables with typed `get()` and `set()`. */');
     out.push(`  readonly variables: ${s}Variables;`);
     if (structOps.length > 0) {
-      out.push('  /** struct_ops maps by C variable name; `attach()` registers one. */');
-      out.push(`  readonly structOps: ${s}StructOps;`);
+      out.push('  /** struct_ops maps by C variable name; `attach()` registers one. Those whose programs `programs` leaves out are absent. */');
+      out.push(`  readonly structOps: ${P} extends P ? ${s}StructOps : Partial<${s}StructOps>;`);
     }
     out.push('  /** The untyped collection underneath (data section maps, notes...). */');
     out.push('  readonly collection: tsbpf.Collection;');
@@ -369,8 +369,10 @@ class BindingsWriter {
     out.push('      },');
     if (structOps.length > 0) {
       out.push('      structOps: {');
-      for (const so of structOps) out.push(`        ${propertyKey(so.name)}: coll.structOp(${quote(so.name)}),`);
-      out.push('      },');
+      for (const so of structOps) {
+        out.push(`        ...(Object.hasOwn(coll.structOps, ${quote(so.name)}) ? { ${propertyKey(so.name)}: coll.structOp(${quote(so.name)}) } : {}),`);
+      }
+      out.push(`      } as ${s}Objects<P>['structOps'],`);
     }
     out.push('      collection: coll,');
     out.push('      close: () => coll.close(),');
