@@ -15,6 +15,10 @@ command -v make >/dev/null || need+=(make)
 command -v g++ >/dev/null || need+=(g++)
 command -v python3 >/dev/null || need+=(python3)
 echo "#include <sys/sdt.h>" | cc -E -x c - >/dev/null 2>&1 || need+=(systemtap-sdt-dev)
+# Prometheus and promtool for the exporter's integration test and the alerting rules' unit tests.
+# Debian's package enables a systemd service; where there is no systemd (containers, CI) nothing
+# starts, and the tests run their own prometheus with a temporary config either way.
+command -v prometheus >/dev/null && command -v promtool >/dev/null || need+=(prometheus)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "setup: missing packages: ${need[*]}; run as root or: sudo apt-get install ${need[*]}" >&2

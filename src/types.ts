@@ -108,6 +108,12 @@ export function programTypeName(t: number): string {
   return ProgTypeIdNames[t] ?? `unknown(${t})`;
 }
 
+/** The short lowercase name of a program type as bpftool prints it, e.g. `socket_filter`, `xdp`. */
+export function programTypeShortName(t: number): string {
+  const n = ProgTypeIdNames[t];
+  return n ? n.replace(/^BPF_PROG_TYPE_/, '').toLowerCase() : `unknown(${t})`;
+}
+
 /** The kernel name of an attach type, e.g. `BPF_TRACE_FENTRY`, or `unknown(N)`. */
 export function attachTypeName(t: number): string {
   return AttachTypeIdNames[t] ?? `unknown(${t})`;

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { CountMethod } from '../count/count.js';
 import { addGenCommand, splitPassThrough } from './gen.js';
+import { MAP_SORT_KEYS, PROGRAM_SORT_KEYS } from './top-rows.js';
 
 // Each command's module is imported when that command runs, so `tsbpf count` does not load the
 // exporter (prom-client, node:http), the generator or the demo; gen.js holds only gen's options.
@@ -55,10 +56,11 @@ function program(cflags: readonly string[], done: (code: number) => void): Comma
     .description('every BPF map on the host with its element count')
     .option('--json', 'JSON output')
     .addOption(new Option('--sort <key>', 'sort by this column (numbers largest first)').choices(SORT_KEYS).default('id'))
-    .option('--watch [seconds]', 'redraw every SECONDS (default 2) until Ctrl-C, fastest-filling maps first', positiveNumber('--watch', false))
+    .option('--watch [seconds]', 'redraw every SECONDS (default 2) until Ctrl-C, fastest-filling maps first, with the fill rate and time to full (with --json: one JSON line per refresh)', positiveNumber('--watch', false))
+    .option('--window <seconds>', 'with --watch: how far back the fill rate looks (default 60)', positiveNumber('--window', false))
     .addOption(methodOption())
-    .action(async (o: { json?: boolean; sort: string; watch?: number | true; method?: CountMethod }) => {
-      const opts = { json: o.json, sort: o.sort, method: o.method };
+    .action(async (o: { json?: boolean; sort: string; watch?: number | true; window?: number; method?: CountMethod }) => {
+      const opts = { json: o.json, sort: o.sort, method: o.method, windowSeconds: o.window };
       const { runMaps, watchMaps } = await import('./maps.js');
       if (o.watch !== undefined) {
         const ac = new AbortController();
@@ -111,9 +113,10 @@ function program(cflags: readonly string[], done: (code: number) => void): Comma
     .option('--listen <host:port>', 'address to listen on (beyond loopback without auth it warns)', '127.0.0.1:9435')
     .option('--web.config.file <file>', "TLS and basic auth, in Prometheus exporter-toolkit's YAML format (tls_server_config, basic_auth_users)")
     .option('--cache-ms <ms>', "how long a scan's result is served to later scrapes", nonNegativeNumber('--cache-ms'), 1000)
-    .action(async (o: { listen: string; 'web.config.file'?: string; cacheMs: number }) => {
+    .option('--program-stats', "also every program's runs and run time (turns the kernel's run statistics on while it runs; needs CAP_SYS_ADMIN)")
+    .action(async (o: { listen: string; 'web.config.file'?: string; cacheMs: number; programStats?: boolean }) => {
       const { startExporter } = await import('../export/server.js');
-      const ex = await startExporter({ listen: o.listen, webConfigFile: o['web.config.file'], cacheMs: o.cacheMs });
+      const ex = await startExporter({ listen: o.listen, webConfigFile: o['web.config.file'], cacheMs: o.cacheMs, programStats: o.programStats });
       process.stderr.write(`tsbpf export: serving ${ex.url}\n`);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
@@ -121,6 +124,29 @@ function program(cflags: readonly string[], done: (code: number) => void): Comma
       });
       await ex.close();
     });
+
+  p.command('top')
+    .description("live view of the host's programs (runs/s, ns per run, CPU share) and maps (fill, growth/s, time to full); snapshots when stdout is not a terminal")
+    .option('--interval <seconds>', 'seconds between refreshes', positiveNumber('--interval', false), 1)
+    .addOption(new Option('--sort <key>', 'program sort key').choices(Object.keys(PROGRAM_SORT_KEYS)).default('cpu'))
+    .addOption(new Option('--map-sort <key>', 'map sort key (ttf: soonest full first)').choices(Object.keys(MAP_SORT_KEYS)).default('growth'))
+    .option('--filter <text>', 'only programs and maps whose name or type contains TEXT')
+    .option('--once', 'print one snapshot and exit')
+    .option('--json', 'snapshots as JSON, one object per line')
+    .option('--count <n>', 'exit after N snapshots', positiveNumber('--count', true))
+    .option('--limit <n>', 'at most N rows per table', positiveNumber('--limit', true))
+    .option('--window <seconds>', 'how far back map growth looks (default 60)', positiveNumber('--window', false))
+    .option('--no-maps', 'programs only')
+    .option('--no-stats', "leave the kernel's run statistics as they are")
+    .action(
+      async (o: { interval: number; sort: string; mapSort: string; filter?: string; once?: boolean; json?: boolean; count?: number; limit?: number; window?: number; maps: boolean; stats: boolean }) => {
+        const { runTop } = await import('./top.js');
+        const ac = new AbortController();
+        const stop = (): void => ac.abort();
+        for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(sig, stop);
+        await runTop({ ...o, intervalSeconds: o.interval, windowSeconds: o.window }, ac.signal);
+      },
+    );
 
   addGenCommand(p, { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }, cflags, done);
   return p;

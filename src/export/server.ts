@@ -8,7 +8,7 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import type { TLSSocket } from 'node:tls';
 import { isIP } from 'node:net';
 import { once } from 'node:events';
-import { MapMetrics } from './metrics.js';
+import { MapMetrics, type MapMetricsOptions } from './metrics.js';
 import { BasicAuth } from './basic-auth.js';
 import { ScrapeCache } from './scrape-cache.js';
 import { loadWebConfig, type WebConfig } from './web-config.js';
@@ -48,6 +48,11 @@ export interface ExporterOptions {
   source?: MetricsSource;
   /** Receives warnings, such as listening beyond loopback without auth (default: a line on stderr). */
   onWarning?: (message: string) => void;
+  /**
+   * Also serve every program's run count and run time, turning the kernel's run statistics on
+   * until `close()` (see {@link MapMetricsOptions.programStats}); ignored with `source`. Default false.
+   */
+  programStats?: boolean;
 }
 
 /** A running exporter; `close()` stops the server and releases the maps. */
@@ -90,7 +95,7 @@ export async function startExporter(opts: string | ExporterOptions = {}): Promis
   let source = o.source;
   if (!source) {
     probeScanPrivileges();
-    const mm = (metrics = new MapMetrics());
+    const mm = (metrics = new MapMetrics({ programStats: o.programStats }));
     source = { contentType: mm.registry.contentType, metrics: () => mm.metrics(), close: () => mm.close() };
   }
   const src = source;

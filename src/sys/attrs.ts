@@ -137,6 +137,14 @@ export const IterCreateAttr = new Layout('iter_create', 8, {
   flags: u32(4),
 });
 
+/** BPF_ENABLE_STATS. */
+export const EnableStatsAttr = new Layout('enable_stats', 4, {
+  type: u32(0),
+});
+
+/** `enum bpf_stats_type`: BPF_STATS_RUN_TIME, the run count and run time in `bpf_prog_info`. */
+export const BPF_STATS_RUN_TIME = 0;
+
 /** struct bpf_map_info (BPF_OBJ_GET_INFO_BY_FD on a map). */
 export const MapInfo = new Layout('bpf_map_info', 104, {
   type: u32(0),
