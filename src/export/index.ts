@@ -7,3 +7,4 @@ export type { Exporter, ExporterOptions, MetricsSource } from './server.js';
 export { loadWebConfig, parseWebConfig, WebConfigError } from './web-config.js';
 export type { WebConfig, WebTlsConfig, ClientAuthType } from './web-config.js';
 export { MapMetrics } from './metrics.js';
+export type { MapMetricsOptions } from './metrics.js';
