@@ -10,9 +10,9 @@
  * (see {@link enableRunStats}); they are totals since the program was loaded.
  */
 import { Cmd } from '../sys/enums.gen.js';
-import { GetIdAttr, ObjInfoAttr, ProgInfo } from '../sys/attrs.js';
+import { GetIdAttr, ProgInfo } from '../sys/attrs.js';
 import { native } from '../sys/native.js';
-import { retError, withPointers } from '../sys/syscall.js';
+import { objInfo, retError } from '../sys/syscall.js';
 import { Errno, errnoName } from '../sys/errno.js';
 import { programTypeShortName } from '../types.js';
 
@@ -46,7 +46,6 @@ export interface ProgramScanOptions {
 
 const infoBuf = new Uint8Array(ProgInfo.size);
 const idAttr = new Uint8Array(GetIdAttr.size);
-const infoAttr = new Uint8Array(ObjInfoAttr.size);
 
 /**
  * The ids of every BPF program on the host, in increasing order (BPF_PROG_GET_NEXT_ID).
@@ -95,11 +94,11 @@ function readById(id: number): ProgramSummary | undefined {
   if (fd === -Errno.ENOENT) return undefined; // unloaded since the id walk saw it
   if (fd < 0) return failed(id, `program id ${id}: open: ${errnoName(-fd)}`);
   try {
-    // Zeroed first: the kernel reads the info struct's pointer fields (map_ids, jited_*, ...)
-    // before writing it back, so none may be left over from the previous program.
-    infoBuf.fill(0);
-    const r = a.bpfRet(Cmd.BPF_OBJ_GET_INFO_BY_FD, withPointers(ObjInfoAttr.encode({ bpf_fd: fd, info_len: infoBuf.length, info: infoBuf }, infoAttr)));
-    if (r < 0) return failed(id, `program id ${id}: info: ${errnoName(-r)}`);
+    // Encoded into the shared buffer, zeroed first: the kernel reads the info struct's pointer
+    // fields (map_ids, jited_*, ...) before writing it back, so none may be left over.
+    objInfo(fd, ProgInfo.encode({}, infoBuf), `program id ${id}`);
+  } catch (e) {
+    return failed(id, (e as Error).message);
   } finally {
     a.close(fd);
   }
