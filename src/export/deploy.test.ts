@@ -135,6 +135,9 @@ test('Dockerfile: what it copies from the checkout exists, and its entry point i
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   assert.match(text, new RegExp(`ENTRYPOINT \\["node", "${pkg.bin.tsbpf}"\\]`));
   assert.match(text, /npm run build/);
+  // The runtime stage has what the addon loader looks for: the package root (binding.gyp) and the addon.
+  assert.match(text, /^COPY --from=build .*\/src\/binding\.gyp/m);
+  assert.match(text, /^COPY --from=build \/src\/build\/Release\/tsbpf\.node \.\/build\/Release\/tsbpf\.node$/m);
   const k8sArgs = readFileSync(join(deploy, 'kubernetes/daemonset.yaml'), 'utf8');
   assert.match(k8sArgs, /image: tsbpf:0\.1\.0/);
   assert.match(text, /docker build -f deploy\/Dockerfile -t tsbpf:0\.1\.0 \./);
