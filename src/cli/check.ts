@@ -7,7 +7,7 @@
 import { loadCollection } from '../collection/load.js';
 import { loadCollectionSpec } from '../elf/index.js';
 import { VerifierError } from '../prog/verifier-error.js';
-import { programTypeName } from '../types.js';
+import { programTypeShortName } from '../types.js';
 import type { CollectionSpec } from '../spec/index.js';
 
 /** BPF_LOG_STATS: the verifier prints only its statistics, which cost nothing to produce. */
@@ -67,10 +67,6 @@ function stats(log: readonly string[]): Pick<ProgramCheck, 'insnsProcessed' | 's
   return out;
 }
 
-function typeShort(t: number): string {
-  return programTypeName(t).replace(/^BPF_PROG_TYPE_/, '').toLowerCase();
-}
-
 /** Loads each program of one object on its own and reports how each fared. */
 export function checkObject(path: string): ObjectCheck {
   let spec: CollectionSpec;
@@ -81,7 +77,7 @@ export function checkObject(path: string): ObjectCheck {
   }
   const programs: ProgramCheck[] = [];
   for (const ps of Object.values(spec.programs)) {
-    const base = { program: ps.name, section: ps.sectionName ?? '', type: typeShort(ps.type) };
+    const base = { program: ps.name, section: ps.sectionName ?? '', type: programTypeShortName(ps.type) };
     try {
       using coll = loadCollection(spec, { programs: [ps.name], logLevel: LOG_STATS });
       programs.push({ ...base, ok: true, ...stats(coll.programs[ps.name].verifierLog) });

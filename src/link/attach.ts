@@ -5,7 +5,7 @@
  */
 import { parseSectionName, type SectionInfo } from '../elf/index.js';
 import { AttachTypeId } from '../sys/enums.gen.js';
-import { ProgramType, programTypeName } from '../types.js';
+import { ProgramType, programTypeShortName } from '../types.js';
 import { attachTracepoint } from './tracepoint.js';
 import { attachRawTracepoint } from './raw-tracepoint.js';
 import { attachTracing } from './tracing.js';
@@ -161,5 +161,5 @@ export function attachProgram(program: ProgramLike, opts: AttachProgramOptions =
       if (at === undefined) throw new TypeError(`${ctx}: no attach type for this cgroup program: use attachCgroup(path, prog, attachType)`);
       return attachCgroup(need(opts.cgroup, 'cgroup', ctx), program, at);
   }
-  throw new TypeError(`${ctx}: ${programTypeName(info.type).replace(/^BPF_PROG_TYPE_/, '').toLowerCase()} programs${section ? ` in ${prefix}` : ''} cannot be attached automatically: use an attach function from tsbpf/link`);
+  throw new TypeError(`${ctx}: ${programTypeShortName(info.type)} programs${section ? ` in ${prefix}` : ''} cannot be attached automatically: use an attach function from tsbpf/link`);
 }

@@ -2,7 +2,7 @@
  * ProgramLike: what attach functions need from a loaded program. tsbpf's `Program` satisfies it;
  * so does any object with a program fd.
  */
-import { attachTypeName, programTypeName } from '../types.js';
+import { attachTypeName, programTypeShortName } from '../types.js';
 import { ProgInfo } from '../sys/attrs.js';
 import { objInfo } from '../sys/syscall.js';
 
@@ -34,8 +34,8 @@ export function programLabel(p: ProgramLike): string {
 export function checkProgramType(p: ProgramLike, want: readonly number[], context: string): void {
   if (!p || typeof p !== 'object') throw new TypeError(`${context}: program must be a loaded program, got ${String(p)}`);
   if (p.type === undefined || want.includes(p.type)) return;
-  const names = want.map((t) => programTypeName(t).replace(/^BPF_PROG_TYPE_/, '').toLowerCase()).join(' or ');
-  throw new TypeError(`${context}: ${programLabel(p)} has type ${programTypeName(p.type).replace(/^BPF_PROG_TYPE_/, '').toLowerCase()}, needs ${names}`);
+  const names = want.map((t) => programTypeShortName(t)).join(' or ');
+  throw new TypeError(`${context}: ${programLabel(p)} has type ${programTypeShortName(p.type)}, needs ${names}`);
 }
 
 /** The attach type name without `BPF_`, lowercase: `trace_fentry`. */

@@ -29,7 +29,7 @@ import { BtfObject } from './btf-object.js';
 import { synthesizeFuncInfo } from './func-info.js';
 import { applyCoreRelocations } from './core.js';
 import { encodeFuncInfo, encodeLineInfo, FUNC_INFO_SIZE, LINE_INFO_SIZE, type FuncInfo, type LineInfo, type ProgramSpec } from '../spec/index.js';
-import { ProgramType, programTypeName } from '../types.js';
+import { ProgramType, programTypeName, programTypeShortName } from '../types.js';
 import { describeValue } from '../codec/codec.js';
 import { sanitizeName } from '../sys/object-name.js';
 import { openPinned, pinFd, unpinPath } from '../sys/pin.js';
@@ -565,7 +565,7 @@ export class Program implements Disposable {
 
   /** A short description: `program count (socket_filter)`. */
   toString(): string {
-    return `${this.#label} (${programTypeName(this.type).replace(/^BPF_PROG_TYPE_/, '').toLowerCase()})`;
+    return `${this.#label} (${programTypeShortName(this.type)})`;
   }
 }
 

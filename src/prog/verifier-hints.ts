@@ -8,7 +8,7 @@
  * tested one by one against real programs on a real kernel (`testdata/verifier/`).
  */
 import { HelperId, type Instruction } from '../asm/index.js';
-import { programTypeName, ProgramType } from '../types.js';
+import { programTypeShortName, ProgramType } from '../types.js';
 import { helperAvailability } from './helper-probe.js';
 
 /** What a hint may use about the program beyond its log. */
@@ -64,10 +64,9 @@ function calledName(instruction: string | undefined): string | undefined {
   return instruction ? /\bcall (\w+)#\d+/.exec(instruction)?.[1] : undefined;
 }
 
-/** The short name of a program type, e.g. `xdp`, `cgroup_skb`. */
+/** The short name of a program type (`xdp`, `cgroup_skb`), or undefined when unknown. */
 function typeShort(t: number | undefined): string | undefined {
-  if (t === undefined) return undefined;
-  return programTypeName(t).replace(/^BPF_PROG_TYPE_/, '').toLowerCase();
+  return t === undefined ? undefined : programTypeShortName(t);
 }
 
 /** Helpers that take a callback and a context pointer, with the context's argument number. */

@@ -6,6 +6,7 @@
  * its trace with the source of each new line: `; return *v; @ null_check.bpf.c:9`. Older kernels
  * print the source without the ` @ file:line` suffix.
  */
+import { basename } from 'node:path';
 import { slots, type Instruction } from '../asm/index.js';
 
 /** Longest context line kept in a summary; register-state dumps can run to kilobytes. */
@@ -135,14 +136,8 @@ export function sourceAtSlot(insns: readonly Instruction[], slot: number): Sourc
   for (const ins of insns) {
     if (at > slot) break;
     const s = ins.source;
-    if (s?.text !== undefined && s.text.trim() !== '' && (s.line ?? 0) > 0) found = { file: s.file === undefined ? undefined : baseName(s.file), line: s.line, source: s.text.trim(), insn: slot };
+    if (s?.text !== undefined && s.text.trim() !== '' && (s.line ?? 0) > 0) found = { file: s.file === undefined ? undefined : basename(s.file), line: s.line, source: s.text.trim(), insn: slot };
     at += slots(ins);
   }
   return found;
-}
-
-/** The last component of a path, as the kernel prints file names in its log. */
-function baseName(path: string): string {
-  const i = path.lastIndexOf('/');
-  return i < 0 ? path : path.slice(i + 1);
 }
