@@ -2,7 +2,8 @@
  * Map benchmark: tsbpf beside a C program doing the same work with raw bpf() syscalls, in one run.
  *
  * Run: npx tsx bench/maps.ts [N=1000000] [BATCH=8192] [ROUNDS=3]
- * Prints, per task, the best time of ROUNDS for each side, ns per element, and the ratio TS / C.
+ * Prints, per task, the median time of ROUNDS for each side (C and TypeScript alternate round by
+ * round), ns per element, and the ratio TS / C.
  *
  * Tasks: fill_single (update per key), fill_batch (BPF_MAP_UPDATE_BATCH), count_iterate
  * (GET_NEXT_KEY walk; tsbpf's walk also de-duplicates keys so it stays exact under churn, which the
@@ -15,6 +16,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BpfMap, MapType, u32, u64 } from '../src/index.js';
+import { median, reportRows, type BenchRow } from './report.js';
 
 const N = Number(process.argv[2] ?? 1_000_000);
 const BATCH = Number(process.argv[3] ?? 8192);
@@ -81,18 +83,20 @@ function runTs(): Times {
   return t;
 }
 
-const best = (a: Times, b: Times): Times => Object.fromEntries(Object.keys(b).map((k) => [k, Math.min(a[k] ?? Infinity, b[k])]));
-let c: Times = {};
-let ts: Times = {};
+const cRounds: Times[] = [];
+const tsRounds: Times[] = [];
 for (let r = 0; r < ROUNDS; r++) {
-  c = best(c, runC());
-  ts = best(ts, runTs());
+  cRounds.push(runC());
+  tsRounds.push(runTs());
 }
+const mid = (rounds: Times[]): Times => Object.fromEntries(Object.keys(rounds[0]).map((k) => [k, median(rounds.map((t) => t[k]))]));
+const c = mid(cRounds);
+const ts = mid(tsRounds);
 
 const targets: Record<string, number> = { fill_single: 1.5, fill_batch: 1.2, count_iterate: 1.5, read_iterate: 1.5, read_batch: 1.2, read_batch_gen: 1.2 };
 // The C program has no generator form: entriesBatch() is compared with the same C batch loop.
 c.read_batch_gen = c.read_batch;
-console.log(`hash map u32 -> u64, ${N.toLocaleString('en-US')} entries, batch ${BATCH}, best of ${ROUNDS}`);
+console.log(`hash map u32 -> u64, ${N.toLocaleString('en-US')} entries, batch ${BATCH}, median of ${ROUNDS}`);
 console.log('task            C ns/elem   TS ns/elem   TS/C   target');
 for (const k of Object.keys(targets)) {
   const cn = (c[k] / N) * 1e9;
@@ -100,3 +104,21 @@ for (const k of Object.keys(targets)) {
   const ratio = ts[k] / c[k];
   console.log(`${k.padEnd(15)} ${cn.toFixed(0).padStart(9)} ${tn.toFixed(0).padStart(12)} ${ratio.toFixed(2).padStart(6)}   <= ${targets[k]} ${ratio <= targets[k] ? 'ok' : 'MISSED'}`);
 }
+const works: Record<string, string> = {
+  fill_single: 'fill, one update per key',
+  fill_batch: 'fill, BPF_MAP_UPDATE_BATCH',
+  read_iterate: 'read all by key walk + lookup',
+  read_batch: 'read all, BPF_MAP_LOOKUP_BATCH (forEachBatch)',
+};
+reportRows(
+  'maps',
+  Object.entries(works).map(([k, work]): BenchRow => ({
+    id: `maps.${k}`,
+    work: `${work}, ${N.toLocaleString('en-US')} u32 -> u64`,
+    unit: 'ns/el',
+    higherIsBetter: false,
+    ts: (ts[k] / N) * 1e9,
+    refs: { C: (c[k] / N) * 1e9 },
+    target: { of: 'ratio', ref: 'C', op: '<=', bound: targets[k] },
+  })),
+);

@@ -13,16 +13,22 @@
  * median of ROUNDS rounds per form, its ratio to C's median, and the median of the per-round
  * ratios (the fairer one on a shared machine).
  *
+ * The Go anchor (bench/go/ringbuf.go: cilium/ebpf's ringbuf.Reader with ReadInto, its fastest
+ * idiomatic loop) runs in the same rounds when the Go toolchain and Debian's cilium/ebpf package
+ * are installed (apt-get install golang-go golang-github-cilium-ebpf-dev; tried when root),
+ * else its row is left out with a note.
+ *
  * Targets: callback drain >= 0.5x C (median); for await over typed records >= 25 M ev/s.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { BpfMap, MapType, type Codec } from '../src/index.js';
 import { RingBufReader, type RecordBatch } from '../src/ringbuf/index.js';
 import { ringbufProducer } from '../src/testutils/event-programs.js';
+import { median, reportRows, type BenchRow } from './report.js';
 
 const N = Number(process.argv[2] ?? 1_000_000);
 const ROUNDS = Number(process.argv[3] ?? 5);
@@ -40,22 +46,49 @@ mkdirSync(out, { recursive: true });
 const cbin = join(out, 'ringbuf-c');
 execFileSync(process.env.CC ?? 'cc', ['-O2', '-o', cbin, join(here, 'c', 'ringbuf.c')], { stdio: 'inherit' });
 
+/** Builds bench/go/ringbuf.go against Debian's cilium/ebpf (GOPATH mode, nothing downloaded); undefined when that is not possible. */
+function buildGo(): string | undefined {
+  const gopath = '/usr/share/gocode';
+  const have = (): boolean => spawnSync('go', ['version'], { stdio: 'ignore' }).status === 0 && existsSync(join(gopath, 'src/github.com/cilium/ebpf/ringbuf'));
+  if (!have() && process.getuid?.() === 0 && existsSync('/usr/bin/apt-get')) {
+    console.log('Go anchor missing: apt-get install -y golang-go golang-github-cilium-ebpf-dev ...');
+    spawnSync('apt-get', ['install', '-y', 'golang-go', 'golang-github-cilium-ebpf-dev'], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  }
+  if (!have()) return undefined;
+  const bin = join(out, 'ringbuf-go');
+  const r = spawnSync('go', ['build', '-o', bin, join(here, 'go', 'ringbuf.go')], { stdio: 'inherit', env: { ...process.env, GO111MODULE: 'off', GOPATH: gopath } });
+  return r.status === 0 ? bin : undefined;
+}
+const gobin = buildGo();
+
 using events = BpfMap.create({ name: 'bench_rb', type: MapType.RingBuf, keySize: 0, valueSize: 0, maxEntries: RING });
 // BPF_RB_NO_WAKEUP: nobody waits here, so skip queueing the wake-up work.
 using producer = ringbufProducer(events, { perRun: PER_RUN, ringbufFlags: 1 });
 const fill = (): void => producer.run(REPEAT);
 
-/** The C consumer, alive for the whole run: one round per line written to it. */
-const c = spawn(cbin, [String(RING), String(N), String(REPEAT), '0'], { stdio: ['pipe', 'pipe', 'inherit', events.fd, producer.program.fd] });
-const cLines = createInterface({ input: c.stdout! })[Symbol.asyncIterator]();
-async function roundC(): Promise<number> {
-  c.stdin!.write('round\n');
-  const { value, done } = await cLines.next();
-  if (done) throw new Error(`ringbuf-c ended (status ${c.exitCode})`);
-  const [, secs, count] = (value as string).split(' ');
-  if (Number(count) !== N) throw new Error(`C consumed ${count} records`);
-  return Number(secs);
+// The Go reader sleeps in epoll until a wake-up: its producer leaves them on (filling is not timed).
+using goProducer = ringbufProducer(events, { perRun: PER_RUN });
+
+/** A consumer process alive for the whole run, driven one round per line: it prints `consume SECONDS COUNT SUM`. */
+function roundDriver(name: string, bin: string, args: string[], producerFd: number): { round: () => Promise<number>; end: () => void } {
+  const p = spawn(bin, args, { stdio: ['pipe', 'pipe', 'inherit', events.fd, producerFd] });
+  const lines = createInterface({ input: p.stdout! })[Symbol.asyncIterator]();
+  return {
+    round: async () => {
+      p.stdin!.write('round\n');
+      const { value, done } = await lines.next();
+      if (done) throw new Error(`${name} ended (status ${p.exitCode})`);
+      const [, secs, count] = (value as string).split(' ');
+      if (Number(count) !== N) throw new Error(`${name} consumed ${count} records`);
+      return Number(secs);
+    },
+    end: () => p.stdin!.end(),
+  };
 }
+const go = gobin ? roundDriver('ringbuf-go', gobin, [String(N), String(REPEAT)], goProducer.program.fd) : undefined;
+
+/** The C consumer (libbpf's loop), alive for the whole run. */
+const cDriver = roundDriver('ringbuf-c', cbin, [String(RING), String(N), String(REPEAT), '0'], producer.program.fd);
 
 const secondsSince = (t0: bigint): number => Number(process.hrtime.bigint() - t0) / 1e9;
 
@@ -121,25 +154,23 @@ async function floor(): Promise<number> {
   return secondsSince(t0);
 }
 
-const times = new Map<string, number[]>([['C (libbpf loop)', []], ...forms.map(([name]) => [name, []] as [string, number[]]), ['for await floor (no reader)', []]]);
+const GO = 'Go cilium/ebpf ReadInto';
+const times = new Map<string, number[]>([['C (libbpf loop)', []], ...(go ? [[GO, []] as [string, number[]]] : []), ...forms.map(([name]) => [name, []] as [string, number[]]), ['for await floor (no reader)', []]]);
 {
   using reader = new RingBufReader(events);
   for (let round = 0; round <= ROUNDS; round++) {
-    const tc = await roundC();
+    const tc = await cDriver.round();
     const row: Array<[string, number]> = [['C (libbpf loop)', tc]];
+    if (go) row.push([GO, await go.round()]);
     for (const [name, form] of forms) row.push([name, await form(reader)]);
     row.push(['for await floor (no reader)', await floor()]);
     if (round > 0) for (const [name, s] of row) times.get(name)!.push(s);
   }
 }
-c.stdin!.end();
+cDriver.end();
+go?.end();
 if (sum === 0) console.log('(checksum 0)');
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 const cTimes = times.get('C (libbpf loop)')!;
 const cMedian = median(cTimes);
 const mps = (s: number): number => N / s / 1e6;
@@ -155,3 +186,14 @@ for (const [name, ts] of times) {
   const target = targets[name]?.(m, ratio) ?? '';
   console.log(`${name.padEnd(30)} ${mps(m).toFixed(1).padStart(8)} ${((m / N) * 1e9).toFixed(1).padStart(7)} ${(cMedian / m).toFixed(2).padStart(6)} ${ratio.toFixed(2).padStart(10)}   ${target}`);
 }
+if (!go) console.log('Go anchor: skipped (needs golang-go and golang-github-cilium-ebpf-dev)');
+
+// For `npm run bench`: rates in M ev/s, C's and Go's from the same rounds.
+const rate = (name: string): number => mps(median(times.get(name)!));
+const refs: Record<string, number> = { C: rate('C (libbpf loop)'), ...(go ? { Go: rate(GO) } : {}) };
+const rows: BenchRow[] = [
+  { id: 'ringbuf.drain', work: 'ring buffer drain(cb), 16-byte records', unit: 'M ev/s', higherIsBetter: true, ts: rate('TS drain(cb)'), refs, target: { of: 'ratio', ref: 'C', op: '>=', bound: 0.5 } },
+  { id: 'ringbuf.for-await', work: 'ring buffer for await, one decoded value per record', unit: 'M ev/s', higherIsBetter: true, ts: rate('TS for await records(Seq)'), refs, target: { of: 'value', op: '>=', bound: 25 } },
+  { id: 'ringbuf.for-await-floor', work: 'for await over a do-nothing iterator (language floor)', unit: 'M ev/s', higherIsBetter: true, ts: rate('for await floor (no reader)'), refs: {} },
+];
+reportRows('ringbuf', rows);

@@ -18,6 +18,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BpfMap, MapType, u32, u64 } from '../src/index.js';
 import { compileObject } from '../src/testutils/bpf-objects.js';
+import { reportRows } from './report.js';
 
 const ROUNDS = Number(process.argv[2] ?? 5);
 const root = process.argv[3] ? resolve(process.argv[3]) : fileURLToPath(new URL('..', import.meta.url));
@@ -99,4 +100,9 @@ if (JSON.parse(check).entries !== 100) throw new Error(`tsbpf count ${id} did no
       : `target first CO-RE load adds <= 3x bpftool (${coreTarget.toFixed(1)} ms): ${coreAdds <= coreTarget ? 'met' : 'MISSED'} (${coreAdds.toFixed(1)} ms)`,
   );
   console.log(`target tsbpf count <= bare node + 30 ms (${(bare + 30).toFixed(1)} ms): ${count <= bare + 30 ? 'met' : 'MISSED'} (${count.toFixed(1)} ms)`);
+  const refs: Record<string, number> = oracle === undefined ? {} : { bpftool: oracle };
+  reportRows('startup', [
+    { id: 'startup.core', work: 'fresh process: import + first CO-RE load, ms added to bare node', unit: 'ms', higherIsBetter: false, ts: coreAdds, refs, target: { of: 'ratio', ref: 'bpftool', op: '<=', bound: 3 } },
+    { id: 'startup.count', work: '`tsbpf count ID` end to end, ms added to bare node', unit: 'ms', higherIsBetter: false, ts: count - bare, refs, target: { of: 'value', op: '<=', bound: 30 } },
+  ]);
 }
