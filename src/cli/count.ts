@@ -1,6 +1,7 @@
 /**
- * `tsbpf count <id | pinned path | name>`: the element count of one map, from the same scan as
- * `tsbpf maps` restricted to that map.
+ * `tsbpf count <id | pinned path | name>`: the element count of one map, as `tsbpf maps` reports
+ * it. A map given by id or pinned path is opened and counted alone (no host scan program is
+ * loaded); a name needs the scan of every map to find it.
  */
 import { BpfMap } from '../map/map.js';
 import { HostMaps, type MapSummary } from '../host/host-maps.js';
@@ -14,15 +15,15 @@ import { formatMaps } from './maps.js';
 export function countTarget(host: HostMaps, target: string, method?: CountMethod): MapSummary {
   if (/^\d+$/.test(target)) {
     const id = Number(target);
-    const [s] = host.scan({ method, where: (m) => m.id === id });
+    const [s] = host.scan({ method, ids: [id] });
     if (!s) throw new Error(`count: no map with id ${id} (see tsbpf maps)`);
     return s;
   }
   if (target.startsWith('/')) {
     using m = BpfMap.fromPinned(target);
     const id = m.info().id;
-    const [s] = host.scan({ method, where: (x) => x.id === id });
-    if (!s) throw new Error(`count: map ${target} (id ${id}) is missing from the host scan`);
+    const [s] = host.scan({ method, ids: [id] });
+    if (!s) throw new Error(`count: map ${target} (id ${id}) was not found by its id`);
     return s;
   }
   const matches = host.scan({ method, where: (m) => m.name === target });

@@ -8,7 +8,7 @@
  *   tsbpf gen --vmlinux DIR
  */
 import { relative } from 'node:path';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError } from './commander.js';
 import type { GenerateOptions } from '../gen/index.js';
 
 // The generator (BTF, ELF, clang driver) and the configuration schema are imported when gen runs:

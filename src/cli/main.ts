@@ -4,7 +4,7 @@
  * prints the package version, and a wrong argument prints what is wrong with the usage.
  */
 import { createRequire } from 'node:module';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from './commander.js';
 import type { CountMethod } from '../count/count.js';
 import { addGenCommand, splitPassThrough } from './gen.js';
 import { MAP_SORT_KEYS, PROGRAM_SORT_KEYS } from './top-rows.js';

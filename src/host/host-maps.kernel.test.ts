@@ -143,6 +143,19 @@ test('one scan counts every kind of map from the iterator record, opens only wha
     const f = fallback.find((x) => x.id === r.id)!;
     assert.deepEqual({ ...f, countNs: 0, method: f.method === 'foreach' ? 'iterate' : f.method, error: f.error && 'e' }, { ...r, countNs: 0, method: r.method, error: r.error && 'e' }, r.name);
   }
+  // By id (what `tsbpf count ID` uses): the same summaries, with no scan program loaded.
+  using byId = new HostMaps();
+  for (const method of ['auto', 'kernel', 'max-entries', 'iterate', 'batch'] as const) {
+    const scanned = host.scan({ method, where: (m) => ours.has(m.id) });
+    const direct = byId.scan({ method, ids: [...ours.keys()] });
+    const norm = (rs: MapSummary[]) => rs.map((r) => ({ ...r, countNs: 0 })).sort((a, b) => a.id - b.id);
+    assert.deepEqual(norm(direct), norm(scanned), `method ${method}`);
+  }
+  assert.equal(byId.source, undefined, 'no scan program was loaded for scans by id');
+  assert.deepEqual(byId.scan({ ids: [0xffffffff, 2 ** 40] }), [], 'ids with no map are left out');
+  assert.deepEqual(byId.scan({ ids: [id(hash), id(arr)], where: (m) => m.id === id(arr) }).map((r) => r.id), [id(arr)]);
+  assert.deepEqual(open.scan({ ids: [id(hash)] }).map((r) => [r.entries, r.memlock > 0]), [[37, true]], 'the open source scans by id too');
+  assert.throws(() => byId.scan({ ids: [-1] }), /ids must be an array of map ids/);
   assert.throws(() => new HostMaps({ source: 'fast' as never }), /source must be auto, iterator or open/);
   host.close();
   assert.throws(() => host.scan(), /closed/);

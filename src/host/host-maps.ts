@@ -19,7 +19,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { mapIds } from '../map/info.js';
 import { MapType, isArrayType, mapTypeShortName } from '../types.js';
 import { RingBufReader } from '../ringbuf/index.js';
-import { countMap, type CountMethod } from '../count/count.js';
+import { countMap, methodsFor, type CountMethod } from '../count/count.js';
 import { Cmd } from '../sys/enums.gen.js';
 import { GetIdAttr } from '../sys/attrs.js';
 import { native } from '../sys/native.js';
@@ -86,6 +86,12 @@ export interface ScanOptions {
    * iterator's record; in the fallback, after opening). Default: every map.
    */
   where?: (map: { id: number; name: string; type: number }) => boolean;
+  /**
+   * Only the maps with these ids (ids with no map are left out). Each is opened by id and
+   * counted as a scan would, without loading the scan program or looking at any other map: what
+   * counting one known map needs. Default: every map.
+   */
+  ids?: readonly number[];
 }
 
 const METHODS = new Set(['auto', 'kernel', 'foreach', 'batch', 'iterate', 'max-entries']);
@@ -134,6 +140,14 @@ export class HostMaps implements Disposable {
     const where = opts.where;
     if (where !== undefined && typeof where !== 'function') throw new TypeError('host maps: scan: where must be a function');
     const memlock = opts.memlock ?? true;
+    const ids = opts.ids;
+    if (ids !== undefined) {
+      if (!Array.isArray(ids) || !ids.every((id) => Number.isSafeInteger(id) && id >= 0)) {
+        throw new TypeError('host maps: scan: ids must be an array of map ids (integers >= 0)');
+      }
+      if (this.#want !== 'open') return this.#scanIds(ids, method, memlock, where);
+      return scanByOpening(method, memlock, where, ids.filter((id) => id <= 0xffffffff));
+    }
     const iter = this.#iterator();
     if (!iter) return scanByOpening(method, memlock, where);
     const out: MapSummary[] = [];
@@ -141,6 +155,56 @@ export class HostMaps implements Disposable {
       if (where && !where(rec)) continue;
       const s = summarizeRecord(rec, method, memlock);
       if (s) out.push(s);
+    }
+    return out;
+  }
+
+  /**
+   * The maps `ids` as a scan would report them, opening only those. The scan program's record
+   * is made from the map's info, with the kernel's element counter read by the counting program
+   * (`countMap` method `kernel`) where the scan program would read it. A hash of maps (which
+   * keeps that counter but which `countMap` does not count that way) is left to the scan program.
+   */
+  #scanIds(ids: readonly number[], method: CountMethod, memlock: boolean, where: ScanOptions['where']): MapSummary[] {
+    const out: MapSummary[] = [];
+    for (const id of ids) {
+      if (id > 0xffffffff) continue; // map ids are u32: no such map
+      let m: BpfMap;
+      try {
+        m = BpfMap.fromId(id);
+      } catch (e) {
+        if (errnoOf(e) === Errno.ENOENT) continue;
+        if (where && !where({ id, name: '', type: 0 })) continue;
+        out.push(unopened(id, (e as Error).message));
+        continue;
+      }
+      try {
+        if (where && !where({ id, name: m.name, type: m.type })) continue;
+        if (m.type === MapType.HashOfMaps) {
+          out.push(...this.scan({ method, memlock, where: (x) => x.id === id && (!where || where(x)) }));
+          continue;
+        }
+        const info = m.info();
+        const rec: MapRecord = { id, name: info.name, type: info.type, keySize: info.keySize, valueSize: info.valueSize, maxEntries: info.maxEntries, flags: info.flags, count: null, countNs: null };
+        if ((method === 'auto' || method === 'kernel') && methodsFor(info.type).includes('kernel')) {
+          try {
+            const r = countMap(m, { method: 'kernel' });
+            rec.count = r.count;
+            rec.countNs = r.durationNs;
+          } catch {
+            // No kernel counter to read: the scan program could not load either, and a scan
+            // falls back to opening every map.
+            const s = summarize(m, method);
+            if (!memlock) s.memlock = 0;
+            out.push(s);
+            continue;
+          }
+        }
+        const s = summarizeRecord(rec, method, memlock, m);
+        if (s) out.push(s);
+      } finally {
+        m.close();
+      }
     }
     return out;
   }
@@ -178,9 +242,9 @@ export class HostMaps implements Disposable {
 }
 
 /** The fallback scan: open each map by id, summarize it, close it. */
-function scanByOpening(method: CountMethod, memlock: boolean, where: ScanOptions['where']): MapSummary[] {
+function scanByOpening(method: CountMethod, memlock: boolean, where: ScanOptions['where'], ids: Iterable<number> = mapIds()): MapSummary[] {
   const out: MapSummary[] = [];
-  for (const id of mapIds()) {
+  for (const id of ids) {
     let m: BpfMap;
     try {
       m = BpfMap.fromId(id);
@@ -264,9 +328,10 @@ function notSupported(rec: MapRecord, why: string): string {
 
 /**
  * One summary from an iterator record: counted from the record where it can be, else by opening
- * the map, which is closed before returning. Undefined when the map was freed meanwhile.
+ * the map (or using `open`, the map already open), which is closed before returning. Undefined
+ * when the map was freed meanwhile.
  */
-function summarizeRecord(rec: MapRecord, method: CountMethod, memlock: boolean): MapSummary | undefined {
+function summarizeRecord(rec: MapRecord, method: CountMethod, memlock: boolean, open?: BpfMap): MapSummary | undefined {
   const s: MapSummary = {
     id: rec.id,
     name: rec.name,
@@ -291,8 +356,8 @@ function summarizeRecord(rec: MapRecord, method: CountMethod, memlock: boolean):
   const typeName = s.typeName;
   const array = isArrayType(rec.type);
   // What the record alone answers: no map is opened for these.
-  let open = false;
-  if (rec.type === MapType.RingBuf) open = true;
+  let walk = false;
+  if (rec.type === MapType.RingBuf) walk = true;
   else if (UNCOUNTABLE.has(rec.type)) s.error = notSupported(rec, `a ${typeName} map has no keys to count`);
   else if (method === 'max-entries' || (method === 'auto' && array)) {
     if (array) set(rec.maxEntries, 'max-entries', 0);
@@ -300,9 +365,10 @@ function summarizeRecord(rec: MapRecord, method: CountMethod, memlock: boolean):
   } else if (method === 'kernel' || (method === 'auto' && rec.count !== null)) {
     if (rec.count !== null) set(rec.count, 'kernel', rec.countNs ?? 0);
     else s.error = notSupported(rec, `the kernel keeps no element counter for ${typeName} maps`);
-  } else open = true;
-  if (!open) {
-    if (memlock) {
+  } else walk = true;
+  if (!walk) {
+    if (memlock && open) s.memlock = readMemlock(open.fd);
+    else if (memlock) {
       const ml = memlockById(rec.id);
       if (ml === null) return undefined;
       s.memlock = ml;
@@ -310,9 +376,9 @@ function summarizeRecord(rec: MapRecord, method: CountMethod, memlock: boolean):
     return s;
   }
   // Walk, query or count on demand: open by id, close before returning.
-  let m: BpfMap | undefined;
+  let m: BpfMap | undefined = open;
   try {
-    m = openById(rec);
+    m ??= openById(rec);
   } catch (e) {
     s.error = (e as Error).message;
     return s;
@@ -343,7 +409,7 @@ function summarizeRecord(rec: MapRecord, method: CountMethod, memlock: boolean):
   } catch (e) {
     s.error = (e as Error).message;
   } finally {
-    m.close();
+    if (m !== open) m.close();
   }
   return s;
 }
