@@ -29,6 +29,18 @@ export async function ringbufRecords(events: BpfMap): Promise<void> {
   // #endregion
 }
 
+/** Decoded records in batches. */
+export async function ringbufBatchesOf(events: BpfMap): Promise<void> {
+  // #region ringbuf-batches-of
+  using reader = new RingBufReader(events);
+  for await (const batch of reader.batches(Event)) {  // a plain array of decoded values, yours to keep
+    for (const ev of batch) console.log(ev.pid, ev.comm);
+  }
+  const big = reader.batches(Event, { max: 4096 });   // at most 4096 per batch (default 128)
+  // #endregion
+  void big;
+}
+
 /** One record with a timeout or a signal. */
 export async function ringbufRead(reader: RingBufReader): Promise<number> {
   // #region ringbuf-read

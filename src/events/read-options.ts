@@ -17,6 +17,12 @@ export interface BatchOptions extends ReadOptions {
   max?: number;
 }
 
+/** Options of `batches(codec)`. */
+export interface BatchesOptions {
+  /** Most records in one batch: a positive integer (default 128). */
+  max?: number;
+}
+
 /** The absolute deadline (performance.now() ms) of `opts`, Infinity for none. */
 export function deadlineOf(opts: ReadOptions, label: string): number {
   if (!opts || typeof opts !== 'object') throw new TypeError(`${label}: options must be an object`);

@@ -34,6 +34,11 @@ export interface RecordSource<Rec extends CopiedRecord, Extra extends unknown[],
   isSample(rec: Rec): boolean;
   /** A one-record batch over a copy taken earlier, as `drainBatches` would have made it. */
   batchOf(rec: Rec): Batch;
-  /** Marks the memory gone: nothing is read or written any more. */
+  /**
+   * Stores the consumer position past what `next` handed out, when the source walks ahead of it
+   * (the ring buffer does, in runs); the iterators call it when the loop is left.
+   */
+  settle(): void;
+  /** Marks the memory gone (after settling): nothing is read or written any more. */
   detach(): void;
 }

@@ -117,6 +117,9 @@ export class CpuRings implements RecordSource<PerfRecord, PerfRecordExtra, PerfR
     return false;
   }
 
+  /** Nothing to store: `next` stores each ring's `data_tail` as it goes. */
+  settle(): void {}
+
   /** Stops every walk; the rings' memory is going away. */
   detach(): void {
     this.#closed = true;

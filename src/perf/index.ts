@@ -36,7 +36,7 @@ export { PerfRing } from './ring.js';
 export type { PerfRecordCallback, PerfRecordBatch, PerfRecordExtra } from './ring.js';
 export { EventReader } from '../events/event-reader.js';
 export type { RecordCallback, RecordBatch, BatchCallback } from '../events/record.js';
-export type { ReadOptions, BatchOptions } from '../events/read-options.js';
+export type { ReadOptions, BatchOptions, BatchesOptions } from '../events/read-options.js';
 export type { MapSource } from '../events/map-fd.js';
 export { CorruptRecordError, ShortRecordError } from '../events/errors.js';
 export { decodeRecord } from '../events/decode.js';

@@ -9,7 +9,9 @@
  * event loop.
  *
  * - `for await (const ev of reader.records(Event))` gives samples decoded with a codec (a
- *   struct codec from `tsbpf gen`, or any {@link Codec}), straight from the ring.
+ *   struct codec from `tsbpf gen`, or any {@link Codec}), straight from the ring;
+ *   `for await (const batch of reader.batches(Event))` gives them in arrays, one settled promise
+ *   per batch instead of per record (the fast form: `for (const ev of batch) ...`).
  * - `for await (const rec of reader)` and `read({ timeoutMs, signal })` give copies
  *   ({@link RingBufRecord}); {@link decodeRecord} decodes one.
  * - `drain(cb)` and `readBatch(cb)` hand every available record to a callback in place, and
@@ -38,7 +40,7 @@ export { RingView, RINGBUF_BUSY_BIT, RINGBUF_DISCARD_BIT, RINGBUF_HEADER_SIZE } 
 export type { RingBufQuery, RingBufRecord } from './ring.js';
 export { EventReader } from '../events/event-reader.js';
 export type { RecordCallback, RecordBatch, BatchCallback } from '../events/record.js';
-export type { ReadOptions, BatchOptions } from '../events/read-options.js';
+export type { ReadOptions, BatchOptions, BatchesOptions } from '../events/read-options.js';
 export type { MapSource } from '../events/map-fd.js';
 export { CorruptRecordError, ShortRecordError } from '../events/errors.js';
 export { decodeRecord } from '../events/decode.js';

@@ -4,8 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { kernelTest, openFdCount } from '../testutils/kernel.js';
 import { ringbufProducer } from '../testutils/event-programs.js';
-import { BpfMap, MapType, ClosedError } from '../index.js';
-import { RingBufReader } from './index.js';
+import { BpfMap, MapType, ClosedError, type Codec } from '../index.js';
+import { RingBufReader, ShortRecordError } from './index.js';
 
 const ringSpec = (name: string, size: number) => ({ name, type: MapType.RingBuf, keySize: 0, valueSize: 0, maxEntries: size });
 
@@ -14,6 +14,9 @@ function seqAt(view: DataView, off: number): number {
   assert.equal(view.getUint32(off + 4, true), 0);
   return view.getUint32(off, true);
 }
+
+/** The sequence number of a record as a codec (below 2^32 in these tests). */
+const Seq: Codec<number> = { size: 16, name: 'seq', encode: () => {}, decode: (d, o) => seqAt(d, o) };
 
 describe('RingBufReader on the running kernel', () => {
   test('1,000,000 records arrive in order, none lost, through drain, readBatch, for await and read', async (t) => {
@@ -68,6 +71,129 @@ describe('RingBufReader on the running kernel', () => {
     // The producer counted every attempt: a failed bpf_ringbuf_output would leave a gap above.
     assert.equal((producer.counter as BpfMap<number, bigint>).lookup(0), BigInt(ROUNDS * PER_ROUND));
     assert.equal(await reader.read({ timeoutMs: 0 }), undefined);
+  });
+
+  test('batches(codec): every record once, in order, across wrap-around, breaks and resumes mixed with the other forms', async (t) => {
+    if (!kernelTest(t)) return;
+    // 4 KiB holds 170 records of 24 bytes; each round writes 80 records and 80 discarded
+    // reservations (3,840 bytes), so 60 rounds go round the ring 56 times.
+    using events = BpfMap.create(ringSpec('t_rb_batches', 4096));
+    using producer = ringbufProducer(events, { perRun: 80, discardEvery: true });
+    using reader = new RingBufReader(events);
+    using observer = new RingBufReader(events); // the consumer position as the kernel sees it
+    let expected = 0;
+    const take = (v: number): void => {
+      if (v !== expected) assert.fail(`record ${expected}: got sequence ${v}`);
+      expected++;
+    };
+    const held: Array<[batch: number[], first: number]> = [];
+    for (let round = 0; round < 60; round++) {
+      const base = observer.query();
+      producer.run(1);
+      const target = expected + 80;
+      const max = 1 + (round % 9);
+      // Break in the middle (after a batch), check what was consumed, then resume with a new iterator.
+      const stopAt = expected + 10 + (round % 37);
+      for await (const batch of reader.batches(Seq, { max })) {
+        assert.ok(Array.isArray(batch) && batch.length >= 1 && batch.length <= max, `batch of ${batch.length}, max ${max}`);
+        held.push([batch, expected]);
+        for (const v of batch) take(v);
+        if (expected >= stopAt) break;
+      }
+      // Consumed: the records handed out and the discarded reservations between them (24 bytes
+      // each), and at most the one after the last record.
+      const k = expected - (target - 80);
+      const moved = observer.query().consumerPos - base.consumerPos;
+      assert.ok(moved >= (2 * k - 1) * 24 && moved <= 2 * k * 24, `break stored the position: ${moved} bytes for ${k} records`);
+      if (round % 3 === 0) {
+        // records() and drain() go on exactly where the batches stopped.
+        const it = reader.records(Seq);
+        take((await it.next()).value as number);
+        await it.return!();
+        reader.drain((_b, off, _l, v) => take(seqAt(v, off)), 5);
+      }
+      for await (const batch of reader.batches(Seq)) {
+        for (const v of batch) take(v);
+        if (expected === target) break;
+      }
+      assert.equal(expected, target);
+      assert.equal(reader.query().availData, 0, 'everything consumed, discarded records included');
+    }
+    // Batches are the caller's: later ones did not reuse or change them.
+    for (const [batch, first] of held) assert.deepEqual(batch, Array.from({ length: batch.length }, (_, i) => first + i));
+    assert.equal(await reader.read({ timeoutMs: 0 }), undefined);
+  });
+
+  test('batches(codec): bad arguments and decode errors are typed; an error comes after the records before it', async (t) => {
+    if (!kernelTest(t)) return;
+    using events = BpfMap.create(ringSpec('t_rb_batch_err', 4096));
+    using producer = ringbufProducer(events, { perRun: 6 });
+    const reader = new RingBufReader(events);
+    assert.throws(() => reader.batches({} as Codec<number>), (e: unknown) => e instanceof TypeError && /^ringbuf t_rb_batch_err: expected a codec/.test(e.message));
+    assert.throws(() => reader.batches(null as unknown as Codec<number>), TypeError);
+    assert.throws(() => reader.batches(Seq, null as unknown as { max: number }), /^TypeError: ringbuf t_rb_batch_err: batches: options must be an object/);
+    for (const max of [0, -1, 1.5, NaN, Infinity, '4' as unknown as number]) {
+      assert.throws(() => reader.batches(Seq, { max }), (e: unknown) => e instanceof RangeError && /^ringbuf t_rb_batch_err: batches: max must be a positive integer, got /.test(e.message), String(max));
+    }
+    // A codec that fails on record 3: records 0-2 come first, then the error; record 3 is consumed.
+    class BadRecord extends Error {}
+    const Picky: Codec<number> = { size: 16, encode: () => {}, decode: (d, o) => {
+      const s = seqAt(d, o);
+      if (s === 3) throw new BadRecord('record 3');
+      return s;
+    } };
+    producer.run(1);
+    const it = reader.batches(Picky);
+    assert.deepEqual(await it.next(), { done: false, value: [0, 1, 2] });
+    await assert.rejects(it.next(), BadRecord);
+    assert.deepEqual(await it.next(), { done: false, value: [4, 5] });
+    // Shorter than the codec: a ShortRecordError from the first step, the record consumed.
+    producer.run(1);
+    const TooBig: Codec<number> = { size: 17, name: 'too_big', encode: () => {}, decode: () => 0 };
+    await assert.rejects(reader.batches(TooBig).next(), (e: unknown) => e instanceof ShortRecordError && e.length === 16 && e.expected === 17);
+    assert.deepEqual(await reader.batches(Seq, { max: 2 }).next(), { done: false, value: [7, 8] });
+    // A pending batches iteration ends when the reader closes; a closed reader yields nothing.
+    assert.equal(reader.drain(() => {}), 3);
+    const pending = reader.batches(Seq).next();
+    setTimeout(() => reader.close(), 10);
+    assert.deepEqual(await pending, { done: true, value: undefined });
+    for await (const _ of reader.batches(Seq)) assert.fail('closed reader yields nothing');
+  });
+
+  test('records(codec): results of next() calls made before awaiting are distinct; return() stores the position', async (t) => {
+    if (!kernelTest(t)) return;
+    using events = BpfMap.create(ringSpec('t_rb_rec_next', 4096));
+    using producer = ringbufProducer(events, { perRun: 10 });
+    using reader = new RingBufReader(events);
+    // A second mapping of the ring shows the consumer position the kernel sees (a query on the
+    // reader itself would store the position first).
+    using observer = new RingBufReader(events);
+    const kernelPos = (): number => observer.query().consumerPos;
+    producer.run(1);
+    const start = kernelPos();
+    const it = reader.records(Seq);
+    const a = it.next();
+    const b = it.next();
+    const c = it.next();
+    const [ra, rb, rc] = await Promise.all([a, b, c]);
+    assert.deepEqual([ra, rb, rc], [{ done: false, value: 0 }, { done: false, value: 1 }, { done: false, value: 2 }]);
+    assert.notEqual(ra, rb);
+    // Nothing past the three records is consumed once the loop is left.
+    assert.deepEqual(await it.return!(), { done: true, value: undefined });
+    assert.equal(kernelPos(), start + 3 * 24);
+    // An iterator left without return(): the next read (here drain) stores its position first.
+    const it2 = reader.records(Seq);
+    assert.equal((await it2.next()).value, 3);
+    assert.equal((await it2.next()).value, 4);
+    const seen: number[] = [];
+    reader.drain((_b, off, _l, v) => seen.push(seqAt(v, off)));
+    assert.deepEqual(seen, [5, 6, 7, 8, 9]);
+    assert.equal(reader.query().availData, 0);
+    // for await with break: the same.
+    producer.run(1);
+    const p0 = kernelPos();
+    for await (const v of reader.records(Seq)) if (v === 12) break;
+    assert.equal(kernelPos(), p0 + 3 * 24);
   });
 
   test('a pending read wakes up when the program submits', async (t) => {

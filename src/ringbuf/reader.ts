@@ -25,7 +25,8 @@ export interface RingBufReaderOptions {
  *
  * Five ways to read, which may be mixed (records keep their order); see {@link EventReader}:
  * - `for await (const rec of reader)`, `read({ timeoutMs, signal })`, `tryRead()`: copies;
- * - `for await (const ev of reader.records(Event))`: samples decoded with a codec;
+ * - `for await (const ev of reader.records(Event))`: samples decoded with a codec, and
+ *   `for await (const batch of reader.batches(Event))` the same in arrays (faster);
  * - `readBatch(cb)` / `drain(cb)`: every available record handed to `cb` in place;
  * - `readBatches(cb)` / `drainBatches(cb)`: runs of records as offsets and lengths.
  * The in-place forms allocate nothing per record; their views are valid only until `cb` returns.

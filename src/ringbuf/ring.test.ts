@@ -287,6 +287,33 @@ describe('RingView over a fake ring buffer', () => {
     assert.equal(f.view.consumerPos(), busy, 'nothing past the bad record is consumed');
   });
 
+  test('next() walks on without storing each record; settle, the other walks, queries and detach store what it handed out', () => {
+    const f = new FakeRing(256);
+    const stored = (): number => new DataView(f.consumer).getUint32(0, true); // what the kernel sees
+    for (let i = 1; i <= 6; i++) f.submit(sample(4, i));
+    const byte = (v: DataView, off: number): number => v.getUint8(off);
+    assert.equal(f.view.next(byte), 1);
+    assert.equal(f.view.next(byte), 2);
+    assert.equal(stored(), 0, 'not stored per record');
+    f.view.settle();
+    assert.equal(stored(), 32, 'two 16-byte records');
+    assert.equal(f.view.next(byte), 3);
+    const rest: number[] = [];
+    f.view.drain((_b, off, _l, v) => rest.push(v.getUint8(off)), 2);
+    assert.deepEqual(rest, [4, 5], 'drain goes on after the last record next() handed out');
+    assert.equal(f.view.next(byte), 6);
+    assert.equal(f.view.next(byte), undefined);
+    assert.equal(stored(), 96, 'stored before reporting an empty ring');
+    f.submit(sample(4, 7));
+    f.submit(sample(4, 8));
+    assert.equal(f.view.next(byte), 7);
+    assert.equal(f.view.query().consumerPos, 112);
+    assert.equal(f.view.next(byte), 8);
+    f.view.detach();
+    assert.equal(stored(), 128, 'detach stores first');
+    assert.equal(f.view.next(byte), undefined);
+  });
+
   test('a decoder that throws in next() consumes its record', () => {
     const f = new FakeRing(256);
     f.submit(sample(4, 1));

@@ -82,6 +82,30 @@ function readPos(words: Uint32Array): number {
   }
 }
 
+/** Where one walk over the ring stands: positions relative to `start`, in small integers. */
+class Walk {
+  /** Bytes walked: the consumer position is `start + done` once they are consumed. */
+  done = 0;
+  /** Bytes already consumed (stored as the consumer position). */
+  stored = 0;
+  /** Where the sample of the record the walk stands on starts in the data area. */
+  at = 0;
+  /** How far {@link RingView.next} walks before storing the consumer position (drain walks all of `avail`). */
+  until = 0;
+  /** A busy record or a corrupt one ended the walk. */
+  blocked = false;
+  /** The corrupt record that ended the walk, if one did. */
+  error: CorruptRecordError | undefined;
+  constructor(
+    /** The consumer position where the walk began. */
+    readonly start: number,
+    /** Bytes published past `start` when the walk began (at most the ring size). */
+    readonly avail: number,
+    /** The ring offset of the next header. */
+    public off: number,
+  ) {}
+}
+
 /**
  * The consumer side of one ring buffer over two memory regions: `consumerPage` (page 0 of the
  * map, read-write) and `producer` (page 1 onwards: the producer page, then the data twice).
@@ -101,6 +125,10 @@ export class RingView implements RecordSource<RingBufRecord, [remaining: number]
   readonly #hdr: Uint32Array;
   readonly #label: string;
   readonly #batch: BatchBuffer;
+  /** The walk {@link RingView.next} goes on with; its consumer position is stored by {@link RingView.settle}. */
+  #run: Walk | undefined;
+  /** Most bytes one run of {@link RingView.next} holds back from the producer: 64 KiB or a quarter of the ring. */
+  readonly #runBytes: number;
   #closed = false;
 
   /**
@@ -126,10 +154,16 @@ export class RingView implements RecordSource<RingBufRecord, [remaining: number]
     this.view = new DataView(producer, pageSize, 2 * ringSize);
     this.#hdr = new Uint32Array(producer, pageSize, (2 * ringSize) >>> 2);
     this.#batch = new BatchBuffer(this.bytes, this.view);
+    this.#runBytes = Math.min(ringSize >>> 2, 0x1_0000);
   }
 
-  /** Marks the memory gone (the reader unmapped it): walks stop, nothing more is read or written. */
+  /**
+   * Stores what {@link RingView.next} handed out, then marks the memory gone (the reader is
+   * about to unmap it): walks stop, nothing more is read or written.
+   */
   detach(): void {
+    if (this.#closed) return;
+    this.settle();
     this.#closed = true;
   }
 
@@ -138,8 +172,9 @@ export class RingView implements RecordSource<RingBufRecord, [remaining: number]
     return this.#closed;
   }
 
-  /** The consumer position as stored in page 0. */
+  /** The consumer position as stored in page 0, after storing what {@link RingView.next} handed out. */
   consumerPos(): number {
+    this.settle();
     return readPos(this.#cons);
   }
 
@@ -187,19 +222,65 @@ export class RingView implements RecordSource<RingBufRecord, [remaining: number]
   }
 
   /**
-   * The published bytes from the consumer position on, checked against the ring size.
+   * Starts a walk at the consumer position: undefined when nothing is published.
    * @throws {CorruptRecordError} when the producer claims more than the ring holds.
    */
-  #published(start: number): number {
+  #begin(): Walk | undefined {
+    const start = readPos(this.#cons);
     const published = this.producerPos() - start;
     if (published > this.ringSize) {
       throw new CorruptRecordError(this.#label, start, `producer position is ${published} bytes ahead, more than the ${this.ringSize}-byte ring`);
     }
-    return published;
+    if (published <= 0) return undefined;
+    return new Walk(start, published | 0, start & this.mask);
   }
 
-  #runsPast(pos: number, size: number, left: number): CorruptRecordError {
-    return new CorruptRecordError(this.#label, pos, `length ${size} runs past the published data (${left} bytes left)`);
+  /**
+   * The one loop step over record headers: moves walk `w` to the next committed record,
+   * stepping over discarded ones, and returns its sample length (the sample starts at `w.at` in
+   * {@link RingView.bytes}); -1 when the walk ends instead: `until` bytes walked, a busy record
+   * (`w.blocked`), or one that runs past the published data (`w.error`, and `w.blocked`).
+   *
+   * Everything stays in small integers (avail <= ringSize <= 2^30), so nothing is boxed per
+   * record. Each header is checked against what is left of the published data before the record
+   * counts: a hostile length cannot reach past it, and the data is mapped twice, so
+   * `at + length` stays inside `bytes`.
+   */
+  #advance(w: Walk, until: number): number {
+    const hdr = this.#hdr;
+    let off = w.off;
+    let done = w.done;
+    while (done < until) {
+      const len = ORDERED ? hdr[off >>> 2] : Atomics.load(hdr, off >>> 2);
+      if ((len & RINGBUF_BUSY_BIT) !== 0) break;
+      const size = len & 0x3fff_ffff;
+      const step = (size + RINGBUF_HEADER_SIZE + 7) & ~7;
+      if (step > w.avail - done) {
+        w.error = new CorruptRecordError(this.#label, w.start + done, `length ${size} runs past the published data (${w.avail - done} bytes left)`);
+        break;
+      }
+      done += step;
+      const at = off + RINGBUF_HEADER_SIZE;
+      off = (off + step) & this.mask;
+      if ((len & RINGBUF_DISCARD_BIT) === 0) {
+        w.at = at;
+        w.off = off;
+        w.done = done;
+        return size;
+      }
+    }
+    if (done < until) w.blocked = true;
+    w.off = off;
+    w.done = done;
+    return -1;
+  }
+
+  /** Stores the consumer position at the end of walk `w`, unless the memory is gone. */
+  #consume(w: Walk): void {
+    if (w.done > w.stored && !this.#closed) {
+      this.#storeCons(w.start + w.stored, w.start + w.done);
+      w.stored = w.done;
+    }
   }
 
   /**
@@ -214,47 +295,28 @@ export class RingView implements RecordSource<RingBufRecord, [remaining: number]
    */
   drain(cb: RecordCallback, max = Infinity): number {
     if (this.#closed) return 0;
-    const start = this.consumerPos();
-    const published = this.#published(start);
-    if (published <= 0) return 0;
-    // Everything in the loop stays in small integers (avail <= ringSize <= 2^30), so nothing
-    // is boxed per record. Each header is checked against what is left of the published data
-    // before the record is touched: a hostile length cannot reach past it, and the data is
-    // mapped twice, so offset + length stays inside `bytes`.
-    const avail = published | 0;
+    this.settle();
+    const w = this.#begin();
+    if (!w) return 0;
+    const avail = w.avail;
     const limit = max >= avail ? avail : Math.max(0, Math.floor(max)) | 0;
-    const hdr = this.#hdr;
     const bytes = this.bytes;
     const view = this.view;
-    const mask = this.mask;
-    let off = (start % this.ringSize) | 0;
-    let done = 0;
     let n = 0;
-    let error: CorruptRecordError | undefined;
     try {
-      while (done < avail && n < limit) {
-        const len = ORDERED ? hdr[off >>> 2] : Atomics.load(hdr, off >>> 2);
-        if ((len & RINGBUF_BUSY_BIT) !== 0) break;
-        const size = len & 0x3fff_ffff;
-        const step = (size + RINGBUF_HEADER_SIZE + 7) & ~7;
-        if (step > avail - done) {
-          error = this.#runsPast(start + done, size, avail - done);
-          break;
-        }
-        done += step;
-        if ((len & RINGBUF_DISCARD_BIT) === 0) {
-          n++;
-          cb(bytes, off + RINGBUF_HEADER_SIZE, size, view, avail - done);
-          // Closed from inside the callback: the memory is gone.
-          if (this.#closed) return n;
-        }
-        off = (off + step) & mask;
+      while (n < limit) {
+        const size = this.#advance(w, avail);
+        if (size < 0) break;
+        n++;
+        cb(bytes, w.at, size, view, avail - w.done);
+        // Closed from inside the callback: the memory is gone.
+        if (this.#closed) return n;
       }
     } finally {
       // Also when the callback throws: its record counts as consumed.
-      if (done > 0 && !this.#closed) this.#storeCons(start, start + done);
+      this.#consume(w);
     }
-    if (error) throw error;
+    if (w.error) throw w.error;
     return n;
   }
 
@@ -268,46 +330,24 @@ export class RingView implements RecordSource<RingBufRecord, [remaining: number]
    */
   drainBatches(cb: BatchCallback, max = Infinity): number {
     if (this.#closed) return 0;
-    const start = this.consumerPos();
-    const published = this.#published(start);
-    if (published <= 0) return 0;
-    const avail = published | 0;
+    this.settle();
+    const w = this.#begin();
+    if (!w) return 0;
+    const avail = w.avail;
     const limit = max >= avail ? avail : Math.max(0, Math.floor(max)) | 0;
-    const hdr = this.#hdr;
-    const mask = this.mask;
     const batch = this.#batch;
     const offsets = batch.offsets;
     const lengths = batch.lengths;
-    const cap = offsets.length;
-    let off = (start % this.ringSize) | 0;
-    let done = 0;
     let n = 0;
-    let error: CorruptRecordError | undefined;
-    let more = true;
+    let size = 0;
     try {
-      while (more && done < avail && n < limit) {
+      while (size >= 0 && n < limit) {
+        const room = Math.min(offsets.length, limit - n);
         let k = 0;
-        const room = Math.min(cap, limit - n);
-        while (k < room && done < avail) {
-          const len = ORDERED ? hdr[off >>> 2] : Atomics.load(hdr, off >>> 2);
-          if ((len & RINGBUF_BUSY_BIT) !== 0) {
-            more = false;
-            break;
-          }
-          const size = len & 0x3fff_ffff;
-          const step = (size + RINGBUF_HEADER_SIZE + 7) & ~7;
-          if (step > avail - done) {
-            error = this.#runsPast(start + done, size, avail - done);
-            more = false;
-            break;
-          }
-          done += step;
-          if ((len & RINGBUF_DISCARD_BIT) === 0) {
-            offsets[k] = off + RINGBUF_HEADER_SIZE;
-            lengths[k] = size;
-            k++;
-          }
-          off = (off + step) & mask;
+        while (k < room && (size = this.#advance(w, avail)) >= 0) {
+          offsets[k] = w.at;
+          lengths[k] = size;
+          k++;
         }
         if (k > 0) {
           batch.count = k;
@@ -317,13 +357,13 @@ export class RingView implements RecordSource<RingBufRecord, [remaining: number]
           batch.count = 0;
         }
         // Hand the space back after each run, so a long drain does not hold the whole ring.
-        this.#storeCons(start, start + done);
+        this.#consume(w);
       }
     } finally {
       batch.count = 0;
-      if (done > 0 && !this.#closed) this.#storeCons(start, start + done);
+      this.#consume(w);
     }
-    if (error) throw error;
+    if (w.error) throw w.error;
     return n;
   }
 
@@ -334,32 +374,44 @@ export class RingView implements RecordSource<RingBufRecord, [remaining: number]
 
   /**
    * Takes the next committed record, decoded with `decode` straight from the ring (discarded
-   * ones are skipped), and stores the consumer position past it; undefined when none is
-   * committed. If `decode` throws, the record still counts as consumed.
-   * @throws {CorruptRecordError} for a record that runs past the published data.
+   * ones are skipped); undefined when none is committed. If `decode` throws, the record still
+   * counts as consumed.
+   *
+   * The walk goes on from one call to the next, and the consumer position is stored once per
+   * run (at most 64 KiB or a quarter of the ring): when the run ends, before returning
+   * undefined, and on {@link RingView.settle}, which every other walk, query and `detach` call
+   * first. So a record's bytes stay in the ring, unreused by the producer, while it is decoded,
+   * and nothing is handed out twice when forms are mixed.
+   * @throws {CorruptRecordError} for a record that runs past the published data (after the
+   *   records before it).
    */
   next<T>(decode: RecordDecoder<T>): T | undefined {
-    if (this.#closed) return undefined;
-    const start = this.consumerPos();
-    const published = this.#published(start);
-    const hdr = this.#hdr;
-    let done = 0;
-    let off = start % this.ringSize;
-    try {
-      while (done < published) {
-        const len = ORDERED ? hdr[off >>> 2] : Atomics.load(hdr, off >>> 2);
-        if ((len & RINGBUF_BUSY_BIT) !== 0) return undefined;
-        const size = len & 0x3fff_ffff;
-        const step = (size + RINGBUF_HEADER_SIZE + 7) & ~7;
-        if (step > published - done) throw this.#runsPast(start + done, size, published - done);
-        done += step;
-        if ((len & RINGBUF_DISCARD_BIT) === 0) return decode(this.view, off + RINGBUF_HEADER_SIZE, size);
-        off = (off + step) & this.mask;
+    for (;;) {
+      const w = this.#run;
+      if (w !== undefined) {
+        const size = this.#advance(w, w.until);
+        if (size >= 0) return decode(this.view, w.at, size);
+        this.settle();
+        if (w.error) throw w.error;
+        if (w.blocked) return undefined;
       }
-      return undefined;
-    } finally {
-      if (done > 0 && !this.#closed) this.#storeCons(start, start + done);
+      if (this.#closed) return undefined;
+      const nw = this.#begin();
+      if (!nw) return undefined;
+      nw.until = Math.min(nw.avail, this.#runBytes);
+      this.#run = nw;
     }
+  }
+
+  /**
+   * Stores the consumer position past the records {@link RingView.next} handed out, and ends
+   * its run. Cheap when no run is open.
+   */
+  settle(): void {
+    const w = this.#run;
+    if (w === undefined) return;
+    this.#run = undefined;
+    this.#consume(w);
   }
 
   /** Hands a record copied earlier to `cb` as {@link RingView.drain} would. */
