@@ -201,11 +201,14 @@ describe('RingBufReader on the running kernel', () => {
     using events = BpfMap.create(ringSpec('t_rb_wake', 4096));
     using producer = ringbufProducer(events, { perRun: 3 });
     using reader = new RingBufReader(events);
-    setTimeout(() => producer.run(1), 30);
-    const t0 = performance.now();
+    let produced = false;
+    setTimeout(() => {
+      producer.run(1);
+      produced = true;
+    }, 30);
     const rec = await reader.read();
     assert.ok(rec);
-    assert.ok(performance.now() - t0 >= 20, 'it waited for the producer');
+    assert.ok(produced, 'it waited for the producer');
     assert.equal(seqAt(new DataView(rec.sample.buffer, rec.sample.byteOffset), 0), 0);
     assert.equal(rec.remaining, 48);
     // The other two are already there: readBatch returns without waiting.
@@ -261,13 +264,19 @@ describe('RingBufReader on the running kernel', () => {
     using events = BpfMap.create(ringSpec('t_rb_wait', 4096));
     using producer = ringbufProducer(events, { perRun: 1 });
     const reader = new RingBufReader(events);
-    let t0 = performance.now();
+    // A timer set to expire before the read's timeout has always fired when the read gives up.
+    let fired = false;
+    const mark = (ms: number): void => {
+      fired = false;
+      setTimeout(() => (fired = true), ms);
+    };
     assert.equal(await reader.read({ timeoutMs: 0 }), undefined);
+    mark(30);
     assert.equal(await reader.read({ timeoutMs: 40 }), undefined);
-    assert.ok(performance.now() - t0 >= 35);
-    t0 = performance.now();
+    assert.ok(fired, 'read waited for its timeout');
+    mark(20);
     assert.equal(await reader.readBatch(() => assert.fail('nothing to read'), { timeoutMs: 30 }), 0);
-    assert.ok(performance.now() - t0 >= 25);
+    assert.ok(fired, 'readBatch waited for its timeout');
 
     const ac = new AbortController();
     setTimeout(() => ac.abort(new Error('stop waiting')), 20);
