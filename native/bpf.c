@@ -164,6 +164,55 @@ static napi_value js_bpf_ret(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/*
+ * bpfNextKeys(cmd, attr, keyOffset, nextKeyOffset, keys, keySize, max) -> count, or -errno.
+ * Up to `max` bpf(cmd) calls (BPF_MAP_GET_NEXT_KEY), each writing its key into the next keySize
+ * bytes of `keys` and starting from the key the call before wrote: call i gets the address of
+ * keys[i * keySize] at nextKeyOffset and, after the first, the address of the previous key at
+ * keyOffset (the first call uses the attr as given). Stops at the first failure: returns how many
+ * keys were written, or -errno when the very first call failed (an error after a key is met
+ * again by the next call, which starts from that key). Never throws for a kernel error.
+ */
+static napi_value js_bpf_next_keys(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t cmd;
+  uint32_t key_off, next_off, key_size, max;
+  uint8_t *attr, *keys;
+  size_t len, keys_len;
+  CHECK(env, napi_get_value_int32(env, argv[0], &cmd));
+  GET_BYTES(env, argv[1], &attr, &len);
+  CHECK(env, napi_get_value_uint32(env, argv[2], &key_off));
+  CHECK(env, napi_get_value_uint32(env, argv[3], &next_off));
+  GET_BYTES(env, argv[4], &keys, &keys_len);
+  CHECK(env, napi_get_value_uint32(env, argv[5], &key_size));
+  CHECK(env, napi_get_value_uint32(env, argv[6], &max));
+  /* TypeScript checks all of this first; checked again so no call can write outside `keys`. */
+  if ((size_t)key_off + 8 > len || (size_t)next_off + 8 > len || key_size == 0 ||
+      max > INT32_MAX || keys_len / key_size < max) {
+    napi_throw_range_error(env, "ERR_TSBPF_RANGE", "bpfNextKeys: offsets past the attr, or keys shorter than max * keySize");
+    return NULL;
+  }
+  uint32_t n = 0;
+  int err = 0;
+  for (; n < max; n++) {
+    uint64_t out = (uint64_t)(uintptr_t)(keys + (size_t)n * key_size);
+    if (n > 0) {
+      uint64_t prev = out - key_size;
+      memcpy(attr + key_off, &prev, 8);
+    }
+    memcpy(attr + next_off, &out, 8);
+    if (sys_bpf(cmd, attr, len) < 0) {
+      err = errno;
+      break;
+    }
+  }
+  napi_value v;
+  CHECK(env, napi_create_int32(env, n == 0 && err ? -err : (int32_t)n, &v));
+  return v;
+}
+
 /* addressOf(buf) -> bigint. The buffer's memory stays put while the buffer is alive. */
 static napi_value js_address_of(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -520,6 +569,7 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"bpf", NULL, js_bpf, NULL, NULL, NULL, napi_enumerable, NULL},
       {"bpfRet", NULL, js_bpf_ret, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"bpfNextKeys", NULL, js_bpf_next_keys, NULL, NULL, NULL, napi_enumerable, NULL},
       {"addressOf", NULL, js_address_of, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL},
       {"perfEventOpen", NULL, js_perf_event_open, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -34,3 +34,34 @@ test('KeySet reads keys at an offset', () => {
   assert.equal(s.add(buf, 2), true);
   assert.equal(s.has(new Uint8Array([1, 2, 3, 4])), true);
 });
+
+for (const keySize of [1, 3, 4, 6, 8]) {
+  test(`KeySet.addRun of ${keySize}-byte keys adds a run up to its first known key, as add() one by one would`, () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(fc.uint8Array({ minLength: keySize, maxLength: keySize }), { maxLength: 40 }), { maxLength: 60 }), (runs) => {
+        const s = new KeySet(keySize, 4);
+        const ref = new KeySet(keySize, 4);
+        for (const run of runs) {
+          const packed = new Uint8Array(run.length * keySize);
+          run.forEach((k, i) => packed.set(k, i * keySize));
+          let want = 0;
+          while (want < run.length && ref.add(run[want])) want++;
+          assert.equal(s.addRun(packed, run.length), want);
+          assert.equal(s.size, ref.size);
+        }
+        for (let i = 0; i < ref.size; i++) assert.deepEqual(s.keyAt(i), ref.keyAt(i));
+      }),
+      { numRuns: 100 },
+    );
+  });
+}
+
+test('KeySet of 4-byte keys: neighbours share a table slot, far keys do not collide', () => {
+  const s = new KeySet(4, 4);
+  const key = (v: number) => new Uint8Array(new Uint32Array([v]).buffer);
+  for (let v = 0; v < 5000; v++) assert.equal(s.add(key(v)), true);
+  for (const v of [0xffffffff, 0x80000000, 31, 32, 0]) assert.equal(s.has(key(v)), v < 5000, String(v));
+  assert.equal(s.add(key(0xffffffff)), true);
+  assert.equal(s.add(key(0xffffffff)), false);
+  assert.equal(s.size, 5001);
+});

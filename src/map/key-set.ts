@@ -1,10 +1,12 @@
 /**
  * KeySet: a set of fixed-size byte keys, for de-duplicating map iteration without a string per key.
  *
- * Keys of up to 4 bytes are stored as exact numbers in one Uint32Array hash table (one memory
- * access per probe, 4 bytes a slot; 0 marks a free slot, and the key 0 is a flag of its own);
- * keys of 5 or 6 bytes likewise in a Float64Array; longer keys are stored in a byte log and
- * probed through an index table.
+ * Keys of up to 4 bytes, read as a number v, are stored as bits: one hash table of Uint32 pairs
+ * maps the word v >>> 5 to a 32-bit mask of the keys v & 31 it holds (two Uint32Arrays, 8 bytes
+ * a slot), so keys that lie close together (counters by pid, cpu, index...) share
+ * slots and the table stays small enough for the CPU's caches; scattered keys take a slot each.
+ * Keys of 5 or 6 bytes are stored as exact numbers in a Float64Array; longer keys are stored in
+ * a byte log and probed through an index table.
  * Either way the keys are also kept in insertion order ({@link KeySet.keyAt}).
  */
 
@@ -14,9 +16,10 @@ const EMPTY = -1;
 export class KeySet {
   #log: Uint8Array; // keys in insertion order
   #count = 0;
-  // Keys of at most 4 bytes: numeric table, 0 = free; the key 0 is #hasZero.
-  #u32: Uint32Array | undefined;
-  #hasZero = false;
+  // Keys of at most 4 bytes: the word (v >>> 5) + 1 (0 = free slot) and its bit mask of v & 31.
+  #words: Uint32Array | undefined;
+  #bits: Uint32Array | undefined;
+  #used = 0; // occupied slots (of #words, #nums or #slots)
   // Keys of 5 or 6 bytes: numeric table.
   #nums: Float64Array | undefined;
   // Large keys: index table into #log.
@@ -27,7 +30,10 @@ export class KeySet {
     let n = 16;
     while (n < capacity * 2) n <<= 1;
     this.#mask = n - 1;
-    if (keySize <= 4) this.#u32 = new Uint32Array(n);
+    if (keySize <= 4) {
+      this.#words = new Uint32Array(n);
+      this.#bits = new Uint32Array(n);
+    }
     else if (keySize <= 6) this.#nums = new Float64Array(n).fill(EMPTY);
     else this.#slots = new Int32Array(n).fill(EMPTY);
     this.#log = new Uint8Array(Math.max(1, keySize) * Math.max(16, capacity));
@@ -60,25 +66,28 @@ export class KeySet {
 
   /** Whether the key at `src[off..off+keySize)` is in the set. */
   has(src: Uint8Array, off = 0): boolean {
+    const words = this.#words;
+    if (words) {
+      const v = this.#num(src, off);
+      return (this.#bits![this.#wordSlot(words, (v >>> 5) + 1)] & (1 << (v & 31))) !== 0;
+    }
     return this.#find(src, off) < 0;
   }
 
-  // Returns -1 - slot when found, or the free slot where it would go (the key 0 of small tables:
-  // -1 when present, `mask + 1` when absent).
+  // The slot of word `w`: where it is, or the free slot where it would go.
+  #wordSlot(words: Uint32Array, w: number): number {
+    const mask = this.#mask;
+    let i = hash32(w) & mask;
+    for (;;) {
+      const x = words[i];
+      if (x === w || x === 0) return i;
+      i = (i + 1) & mask;
+    }
+  }
+
+  // Larger keys: -1 - slot when found, or the free slot where it would go.
   #find(src: Uint8Array, off: number): number {
     const mask = this.#mask;
-    const u32 = this.#u32;
-    if (u32) {
-      const v = this.#num(src, off);
-      if (v === 0) return this.#hasZero ? -1 : mask + 1;
-      let i = hash32(v) & mask;
-      for (;;) {
-        const x = u32[i];
-        if (x === 0) return i;
-        if (x === v) return -1 - i;
-        i = (i + 1) & mask;
-      }
-    }
     const nums = this.#nums;
     if (nums) {
       const v = this.#num(src, off);
@@ -102,25 +111,98 @@ export class KeySet {
 
   /** Adds the key; returns false when it was already there. */
   add(src: Uint8Array, off = 0): boolean {
+    const words = this.#words;
+    if (words) return this.#addWord(words, src, off);
     const slot = this.#find(src, off);
     if (slot < 0) return false;
+    const idx = this.#append(src, off);
+    if (this.#nums) this.#nums[slot] = this.#num(src, off);
+    else this.#slots![slot] = idx;
+    if (++this.#used * 2 > this.#mask + 1) this.#grow();
+    return true;
+  }
+
+  /**
+   * Adds the `count` keys packed at `src[0..count * keySize)` in order, stopping at the first one
+   * already in the set (a key twice in the run counts as already there the second time); returns
+   * how many it added, so `count` when all were new.
+   */
+  addRun(src: Uint8Array, count: number): number {
+    const ks = this.keySize;
+    this.#reserve(count);
+    if (ks !== 4 || !this.#words) {
+      for (let n = 0; n < count; n++) if (!this.add(src, n * ks)) return n;
+      return count;
+    }
+    // 4-byte keys, the common case: #addWord inlined by hand, the log reserved once.
+    const log = this.#log;
+    for (let n = 0; n < count; n++) {
+      const off = n * 4;
+      const v = (src[off] | (src[off + 1] << 8) | (src[off + 2] << 16) | (src[off + 3] << 24)) >>> 0;
+      const bit = 1 << (v & 31);
+      const w = (v >>> 5) + 1;
+      const words = this.#words;
+      const bits = this.#bits!;
+      const mask = this.#mask;
+      let i = hash32(w) & mask;
+      for (;;) {
+        const x = words[i];
+        if (x === w || x === 0) break;
+        i = (i + 1) & mask;
+      }
+      const b = bits[i];
+      if ((b & bit) !== 0) return n;
+      bits[i] = b | bit;
+      const base = this.#count++ * 4;
+      log[base] = src[off];
+      log[base + 1] = src[off + 1];
+      log[base + 2] = src[off + 2];
+      log[base + 3] = src[off + 3];
+      if (words[i] === 0) {
+        words[i] = w;
+        if (++this.#used * 2 > mask + 1) this.#grow();
+      }
+    }
+    return count;
+  }
+
+  #addWord(words: Uint32Array, src: Uint8Array, off: number): boolean {
+    const v = this.#num(src, off);
+    const bit = 1 << (v & 31);
+    const w = (v >>> 5) + 1;
+    const i = this.#wordSlot(words, w);
+    const bits = this.#bits!;
+    const b = bits[i];
+    if ((b & bit) !== 0) return false;
+    bits[i] = b | bit;
+    this.#append(src, off);
+    if (words[i] === 0) {
+      words[i] = w;
+      if (++this.#used * 2 > this.#mask + 1) this.#grow();
+    }
+    return true;
+  }
+
+  // Logs the key in insertion order; returns its index.
+  #append(src: Uint8Array, off: number): number {
+    this.#reserve(1);
     const idx = this.#count++;
     const ks = this.keySize;
-    if ((idx + 1) * ks > this.#log.length) {
-      const bigger = new Uint8Array(this.#log.length * 2);
-      bigger.set(this.#log);
-      this.#log = bigger;
-    }
     const log = this.#log;
     const base = idx * ks;
     for (let i = 0; i < ks; i++) log[base + i] = src[off + i];
-    if (this.#u32) {
-      if (slot > this.#mask) this.#hasZero = true;
-      else this.#u32[slot] = this.#num(src, off);
-    } else if (this.#nums) this.#nums[slot] = this.#num(src, off);
-    else this.#slots![slot] = idx;
-    if (this.#count * 2 > this.#mask + 1) this.#grow();
-    return true;
+    return idx;
+  }
+
+  // Makes room in the log for `more` keys.
+  #reserve(more: number): void {
+    const need = (this.#count + more) * this.keySize;
+    if (need <= this.#log.length) return;
+    let len = this.#log.length * 2;
+    while (len < need) len *= 2;
+    const bigger = new Uint8Array(len);
+    bigger.set(this.#log);
+    this.#log = bigger;
   }
 
   /** The key added `idx`-th (0-based), as a view valid until the next add. */
@@ -131,17 +213,20 @@ export class KeySet {
   #grow(): void {
     const n = (this.#mask + 1) * 2;
     const mask = n - 1;
-    if (this.#u32) {
-      const old = this.#u32;
-      const u32 = new Uint32Array(n);
-      for (let j = 0; j < old.length; j++) {
-        const v = old[j];
-        if (v === 0) continue;
-        let i = hash32(v) & mask;
-        while (u32[i] !== 0) i = (i + 1) & mask;
-        u32[i] = v;
+    if (this.#words) {
+      const [oldWords, oldBits] = [this.#words, this.#bits!];
+      const words = new Uint32Array(n);
+      const bits = new Uint32Array(n);
+      for (let j = 0; j < oldWords.length; j++) {
+        const w = oldWords[j];
+        if (w === 0) continue;
+        let i = hash32(w) & mask;
+        while (words[i] !== 0) i = (i + 1) & mask;
+        words[i] = w;
+        bits[i] = oldBits[j];
       }
-      this.#u32 = u32;
+      this.#words = words;
+      this.#bits = bits;
     } else if (this.#nums) {
       const old = this.#nums;
       const nums = new Float64Array(n).fill(EMPTY);

@@ -8,7 +8,7 @@
 import { native } from '../sys/native.js';
 import { Cmd } from '../sys/enums.gen.js';
 import { MapCreateAttr, MapElemAttr, GetIdAttr } from '../sys/attrs.js';
-import { bpf, bpfFd, retError } from '../sys/syscall.js';
+import { bpf, bpfFd, mapNextKeys, retError } from '../sys/syscall.js';
 import { Errno } from '../sys/errno.js';
 import { Fd } from '../sys/fd.js';
 import { ClosedError, KeyNotFoundError, SizeError, type SyscallError } from '../sys/errors.js';
@@ -81,6 +81,10 @@ export interface WalkState {
   /** Looks up the walker's current key into `value`; false when it was deleted meanwhile. */
   lookupCurrent(): boolean;
 }
+
+/** Most keys one GET_NEXT_KEY chunk of a key walk fetches, and most bytes. */
+const WALK_CHUNK = 256;
+const WALK_CHUNK_BYTES = 16384;
 
 function alloc(n: number): Uint8Array {
   // Never zero-length: the buffer's address is written into attrs once.
@@ -494,46 +498,40 @@ export class BpfMap<K = Buffer, V = Buffer> implements Disposable {
   keyWalker(): KeyWalker & WalkState {
     this.#check();
     const a = native();
-    const ks = this.keySize;
+    // Maps of 0-byte keys (queue, stack, bloom filter: the kernel refuses to walk them) get 1-byte slots.
+    const ks = Math.max(1, this.keySize);
     const cursor = alloc(ks);
-    const next = alloc(ks);
+    // One system call fetches up to this many keys (WALK_CHUNK, at most WALK_CHUNK_BYTES of them).
+    const keys = alloc(ks * Math.max(1, Math.min(WALK_CHUNK, Math.floor(WALK_CHUNK_BYTES / ks))));
     const value = alloc(this.valueCodec.size);
     const mk = (k: Uint8Array | null, v: Uint8Array | null): Uint8Array => {
       const b = new Uint8Array(MapElemAttr.size);
       const d = viewOf(b);
       d.setUint32(0, this.#rawFd, true);
-      d.setBigUint64(8, k ? a.addressOf(k) : 0n, true);
-      d.setBigUint64(16, v ? a.addressOf(v) : 0n, true);
+      d.setBigUint64(MapElemAttr.fields.key.offset, k ? a.addressOf(k) : 0n, true);
+      d.setBigUint64(MapElemAttr.fields.value.offset, v ? a.addressOf(v) : 0n, true);
       return b;
     };
-    const firstAttr = mk(null, next);
-    const nextAttr = mk(cursor, next);
-    const lookupAttr = mk(cursor, value);
-    // Hot path: one bpfRet per step; the closed check guards against a reused fd number.
-    const getNext = (attr: Uint8Array): boolean => {
+    const walkAttr = mk(null, null);
+    const existsAttr = mk(cursor, value);
+    const lookup = (attr: Uint8Array): boolean => {
       if (this.#closed) throw new ClosedError(this.#label);
-      const r = a.bpfRet(Cmd.BPF_MAP_GET_NEXT_KEY, attr);
-      if (r === 0) return true;
-      if (r === -Errno.ENOENT) return false;
-      throw this.#fail(Cmd.BPF_MAP_GET_NEXT_KEY, r, 'next key');
-    };
-    const lookupCurrent = (): boolean => {
-      if (this.#closed) throw new ClosedError(this.#label);
-      const r = a.bpfRet(Cmd.BPF_MAP_LOOKUP_ELEM, lookupAttr);
+      const r = a.bpfRet(Cmd.BPF_MAP_LOOKUP_ELEM, attr);
       if (r === 0) return true;
       if (r === -Errno.ENOENT) return false;
       throw this.#fail(Cmd.BPF_MAP_LOOKUP_ELEM, r, 'lookup');
     };
-    const w = new KeyWalker({
-      label: this.#label,
-      keySize: ks,
-      maxEntries: this.maxEntries,
-      cursor,
-      next,
-      first: () => getNext(firstAttr),
-      advance: () => getNext(nextAttr),
-      cursorExists: lookupCurrent,
-    });
+    // Hot path: one system call per chunk; the closed check guards against a reused fd number.
+    const fetch = (fromStart: boolean, max: number): number => {
+      if (this.#closed) throw new ClosedError(this.#label);
+      const r = mapNextKeys(this.#label, walkAttr, fromStart ? null : cursor, keys, ks, max);
+      if (r >= 0) return r;
+      if (r === -Errno.ENOENT) return 0;
+      throw this.#fail(Cmd.BPF_MAP_GET_NEXT_KEY, r, 'next key');
+    };
+    const w = new KeyWalker({ label: this.#label, keySize: ks, maxEntries: this.maxEntries, cursor, keys, fetch, cursorExists: () => lookup(existsAttr) });
+    const lookupAttr = mk(w.key, value);
+    const lookupCurrent = (): boolean => lookup(lookupAttr);
     return Object.assign(w, { value, lookupCurrent });
   }
 
@@ -575,7 +573,7 @@ export class BpfMap<K = Buffer, V = Buffer> implements Disposable {
   countByIteration(): number {
     const w = this.keyWalker();
     let n = 0;
-    while (w.step()) n++;
+    for (let run = w.skipRun(); run > 0; run = w.skipRun()) n += run;
     return n;
   }
 

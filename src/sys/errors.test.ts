@@ -41,6 +41,7 @@ function fake(over: Partial<NativeBinding>): NativeBinding {
   return {
     bpf: fail,
     bpfRet: fail,
+    bpfNextKeys: fail,
     addressOf: () => 0n,
     close: () => {},
     perfEventOpen: fail,

@@ -23,6 +23,15 @@ export interface NativeBinding {
   bpf(cmd: number, attr: Uint8Array, ptrs?: Array<number | Uint8Array | null>): number;
   /** bpf(cmd, attr): result, or -errno; never throws for a kernel error. */
   bpfRet(cmd: number, attr: Uint8Array): number;
+  /**
+   * Up to `max` bpf(cmd) calls (BPF_MAP_GET_NEXT_KEY) chaining keys: call i writes the address of
+   * `keys[i * keySize]` at `nextKeyOffset` of `attr` and, after the first (which uses `attr` as
+   * given), the previous key's address at `keyOffset`. Returns how many keys were written (fewer
+   * than `max` when a call failed, e.g. ENOENT at the end), or -errno when the first call failed.
+   * Throws a RangeError (code `ERR_TSBPF_RANGE`) unless both offsets leave 8 bytes in `attr`,
+   * keySize > 0, and `keys` holds `max` keys; `keySize` must be the map's key size.
+   */
+  bpfNextKeys(cmd: number, attr: Uint8Array, keyOffset: number, nextKeyOffset: number, keys: Uint8Array, keySize: number, max: number): number;
   /** The address of a buffer's memory, which stays put while the buffer is alive. */
   addressOf(buf: Uint8Array): bigint;
   /** close(fd). */
