@@ -1,8 +1,11 @@
 /**
  * Startup benchmark: what a fresh process pays to use tsbpf, beside bare node and bpftool doing
- * the same work, as medians of ROUNDS whole-process runs (spawn to exit, wall clock) in one run.
+ * the same work, as medians of ROUNDS whole-process runs (spawn to exit, wall clock) in one run,
+ * and the CPU time of each (user + sys of the child and all its threads, as bash's `times`
+ * reports it for a finished child), the mean of CPU_ROUNDS runs: on a shared, busy machine the
+ * wall clock waits for other processes, CPU time barely does.
  *
- * Run: npm run build && npx tsx bench/startup.ts [ROUNDS=5] [ROOT]
+ * Run: npm run build && npx tsx bench/startup.ts [ROUNDS=5] [ROOT] [CPU_ROUNDS=15]
  * (ROOT: another built checkout whose dist/ to measure, e.g. to compare with an older commit.)
  *
  * Rows:
@@ -32,6 +35,7 @@ import { reportRows } from './report.js';
 
 const ROUNDS = Number(process.argv[2] ?? 5);
 const root = process.argv[3] ? resolve(process.argv[3]) : fileURLToPath(new URL('..', import.meta.url));
+const CPU_ROUNDS = Number(process.argv[4] ?? 15);
 const dist = join(root, 'dist');
 if (!existsSync(join(dist, 'index.js'))) {
   console.error(`bench/startup: ${dist} is missing: run \`npm run build\` first`);
@@ -72,6 +76,26 @@ function time(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env,
   return xs[Math.floor(xs.length / 2)];
 }
 
+/**
+ * Mean CPU time (user + sys) in ms of running `cmd args` CPU_ROUNDS times (after one unmeasured
+ * warm-up run), each under `bash -c`, whose `times` prints the CPU time of its finished children
+ * with millisecond resolution; `after` runs after each run.
+ */
+function cpu(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env, after?: () => void): number {
+  const run = (): number => {
+    const r = spawnSync('bash', ['-c', '"$@" >/dev/null || exit $?; times', 'bash', cmd, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+    after?.();
+    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: exit ${r.status}: ${r.stderr}`);
+    // The second line of `times`: the children's user and sys time, as 0m0.048s 0m0.011s.
+    const m = /^(\d+)m([\d.]+)s (\d+)m([\d.]+)s$/.exec(r.stdout.trim().split('\n')[1] ?? '');
+    if (!m) throw new Error(`bash times: unexpected output ${JSON.stringify(r.stdout)}`);
+    return (Number(m[1]) * 60 + Number(m[2]) + Number(m[3]) * 60 + Number(m[4])) * 1000;
+  };
+  run();
+  const xs = Array.from({ length: CPU_ROUNDS }, run);
+  return xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+
 const url = (p: string): string => JSON.stringify(new URL(`file://${p}`).href);
 const importScript = `await import(${url(join(dist, 'index.js'))});`;
 const coreScript = `const { loadCollection } = await import(${url(join(dist, 'index.js'))});
@@ -86,29 +110,47 @@ const check = execFileSync(node, [join(dist, 'cli', 'main.js'), 'count', String(
 if (JSON.parse(check).entries !== 100) throw new Error(`tsbpf count ${id} did not say 100 entries: ${check}`);
 
 {
-  const bare = time(node, ['-e', '0']);
-  const imp = time(node, ['--input-type=module', '-e', importScript]);
-  const core = time(node, ['--input-type=module', '-e', coreScript]);
-  const coreCold = time(node, ['--input-type=module', '-e', coreScript], { ...process.env, TSBPF_CACHE_DIR: '' });
-  const count = time(node, [join(dist, 'cli', 'main.js'), 'count', String(id)]);
+  const bareArgs = ['-e', '0'];
+  const impArgs = ['--input-type=module', '-e', importScript];
+  const coreArgs = ['--input-type=module', '-e', coreScript];
+  const coldEnv = { ...process.env, TSBPF_CACHE_DIR: '' };
+  const countArgs = [join(dist, 'cli', 'main.js'), 'count', String(id)];
+  const bare = time(node, bareArgs);
+  const imp = time(node, impArgs);
+  const core = time(node, coreArgs);
+  const coreCold = time(node, coreArgs, coldEnv);
+  const count = time(node, countArgs);
   const bpftool = findBpftool();
   const pins = `/sys/fs/bpf/tsbpf_bench_startup_${process.pid}`;
   const unpin = (): void => rmSync(pins, { recursive: true, force: true });
-  const loadOracle = bpftool ? time(bpftool, ['prog', 'loadall', coreObject, pins], process.env, unpin) : undefined;
-  const oracle = bpftool ? time(bpftool, ['map', 'show', 'id', String(id)]) : undefined;
+  const loadArgs = ['prog', 'loadall', coreObject, pins];
+  const showArgs = ['map', 'show', 'id', String(id)];
+  const loadOracle = bpftool ? time(bpftool, loadArgs, process.env, unpin) : undefined;
+  const oracle = bpftool ? time(bpftool, showArgs) : undefined;
+  const c = {
+    bare: cpu(node, bareArgs),
+    imp: cpu(node, impArgs),
+    core: cpu(node, coreArgs),
+    coreCold: cpu(node, coreArgs, coldEnv),
+    count: cpu(node, countArgs),
+    loadOracle: bpftool ? cpu(bpftool, loadArgs, process.env, unpin) : undefined,
+    oracle: bpftool ? cpu(bpftool, showArgs) : undefined,
+  };
 
   const fmt = (ms: number): string => `${ms.toFixed(1).padStart(7)} ms`;
-  const rows: [string, number, string][] = [
-    ['bare node (node -e 0)', bare, ''],
-    ["import('tsbpf') (dist)", imp, `+${(imp - bare).toFixed(1)} ms over bare node`],
-    ['first CO-RE load, core.bpf.o', core, `+${(core - bare).toFixed(1)} ms over bare node`],
-    ['  same, kernel BTF cache off', coreCold, `+${(coreCold - bare).toFixed(1)} ms over bare node`],
-    [`tsbpf count ${id}`, count, `+${(count - bare).toFixed(1)} ms over bare node`],
+  const over = (ms: number, base: number): string => `+${(ms - base).toFixed(1)} ms`;
+  const rows: [string, number, number | undefined, string][] = [
+    ['bare node (node -e 0)', bare, c.bare, ''],
+    ["import('tsbpf') (dist)", imp, c.imp, `${over(imp, bare)} over bare node (CPU ${over(c.imp, c.bare)})`],
+    ['first CO-RE load, core.bpf.o', core, c.core, `${over(core, bare)} over bare node (CPU ${over(c.core, c.bare)})`],
+    ['  same, kernel BTF cache off', coreCold, c.coreCold, `${over(coreCold, bare)} over bare node (CPU ${over(c.coreCold, c.bare)})`],
+    [`tsbpf count ${id}`, count, c.count, `${over(count, bare)} over bare node (CPU ${over(c.count, c.bare)})`],
   ];
-  if (loadOracle !== undefined) rows.splice(4, 0, ['  bpftool prog loadall core.bpf.o', loadOracle, 'the same load, whole process (oracle)']);
-  if (oracle !== undefined) rows.push([`bpftool map show id ${id}`, oracle, 'the same map, whole process (oracle)']);
-  console.log(`startup of ${dist}${existsSync(join(dist, 'chunks')) ? '' : ' (not bundled)'}, median of ${ROUNDS} runs (node ${process.version}):`);
-  for (const [name, ms, note] of rows) console.log(`  ${name.padEnd(32)} ${fmt(ms)}  ${note}`);
+  if (loadOracle !== undefined) rows.splice(4, 0, ['  bpftool prog loadall core.bpf.o', loadOracle, c.loadOracle, 'the same load, whole process (oracle)']);
+  if (oracle !== undefined) rows.push([`bpftool map show id ${id}`, oracle, c.oracle, 'the same map, whole process (oracle)']);
+  console.log(`startup of ${dist}${existsSync(join(dist, 'chunks')) ? '' : ' (not bundled)'}, wall: median of ${ROUNDS} runs, CPU (user+sys): mean of ${CPU_ROUNDS} runs (node ${process.version}):`);
+  console.log(`  ${''.padEnd(32)} ${'wall'.padStart(10)} ${'CPU'.padStart(10)}`);
+  for (const [name, ms, cpuMs, note] of rows) console.log(`  ${name.padEnd(32)} ${fmt(ms)} ${cpuMs === undefined ? ''.padStart(10) : fmt(cpuMs)}  ${note}`);
   if (oracle === undefined) console.log('  bpftool rows: skipped (bpftool not installed and could not be installed: apt-get install bpftool)');
   const coreTarget = loadOracle === undefined ? undefined : 3 * loadOracle;
   const coreAdds = core - bare;
@@ -118,10 +160,18 @@ if (JSON.parse(check).entries !== 100) throw new Error(`tsbpf count ${id} did no
       : `target first CO-RE load adds <= 3x bpftool prog loadall (${coreTarget.toFixed(1)} ms): ${coreAdds <= coreTarget ? 'met' : 'MISSED'} (${coreAdds.toFixed(1)} ms)`,
   );
   console.log(`target tsbpf count <= bare node + 30 ms (${(bare + 30).toFixed(1)} ms): ${count <= bare + 30 ? 'met' : 'MISSED'} (${count.toFixed(1)} ms)`);
+  const cpuCoreAdds = c.core - c.bare;
+  console.log(
+    `  in CPU time: first CO-RE load adds ${cpuCoreAdds.toFixed(1)} ms` +
+      (c.loadOracle === undefined ? '' : ` (3x bpftool prog loadall: ${(3 * c.loadOracle).toFixed(1)} ms: ${cpuCoreAdds <= 3 * c.loadOracle ? 'met' : 'MISSED'})`) +
+      `; tsbpf count adds ${(c.count - c.bare).toFixed(1)} ms (${c.count - c.bare <= 30 ? 'met' : 'MISSED'})`,
+  );
+  const cpuNote = (ts: number, ref: number | undefined): string =>
+    `CPU time (user+sys, mean of ${CPU_ROUNDS} runs): tsbpf adds ${(ts - c.bare).toFixed(1)} ms to bare node${ref === undefined ? '' : `, bpftool ${ref.toFixed(1)} ms`}`;
   const loadRefs: Record<string, number> = loadOracle === undefined ? {} : { bpftool: loadOracle };
   const showRefs: Record<string, number> = oracle === undefined ? {} : { bpftool: oracle };
   reportRows('startup', [
-    { id: 'startup.core', work: 'fresh process: import + first CO-RE load, ms added to bare node (bpftool: prog loadall, whole process)', unit: 'ms', higherIsBetter: false, ts: coreAdds, refs: loadRefs, target: { of: 'ratio', ref: 'bpftool', op: '<=', bound: 3 } },
-    { id: 'startup.count', work: '`tsbpf count ID` end to end, ms added to bare node (bpftool: map show, whole process)', unit: 'ms', higherIsBetter: false, ts: count - bare, refs: showRefs, target: { of: 'value', op: '<=', bound: 30 } },
+    { id: 'startup.core', work: 'fresh process: import + first CO-RE load, ms added to bare node (bpftool: prog loadall, whole process)', unit: 'ms', higherIsBetter: false, ts: coreAdds, refs: loadRefs, target: { of: 'ratio', ref: 'bpftool', op: '<=', bound: 3 }, note: cpuNote(c.core, c.loadOracle) },
+    { id: 'startup.count', work: '`tsbpf count ID` end to end, ms added to bare node (bpftool: map show, whole process)', unit: 'ms', higherIsBetter: false, ts: count - bare, refs: showRefs, target: { of: 'value', op: '<=', bound: 30 }, note: cpuNote(c.count, c.oracle) },
   ]);
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { BtfError } from './errors.js';
-import { kernelBtfCacheDir, loadKernelBtfCached } from './kernel-cache.js';
+import { KERNEL_BTF_CACHE_FILE, kernelBtfCacheDir, loadKernelBtfCached } from './kernel-cache.js';
 import { parseBtf } from './parse.js';
 import { kernelBtf, readFixture } from './test-fixtures.js';
 import { skipIf } from '../testutils/kernel.js';
@@ -27,7 +27,7 @@ test('kernel BTF cache: a miss reads and writes, a hit reads only the cache', (t
   const want = summary(parseBtf(readFileSync(s.btfPath)));
   const first = loadKernelBtfCached(s.btfPath, s.read, s.cache);
   assert.equal(s.reads(), 1);
-  assert.deepEqual(readdirSync(s.cache), ['vmlinux.cache']);
+  assert.deepEqual(readdirSync(s.cache), [KERNEL_BTF_CACHE_FILE]);
   const second = loadKernelBtfCached(s.btfPath, s.read, s.cache);
   assert.equal(s.reads(), 1, 'served from the cache');
   assert.deepEqual(summary(first), want);
@@ -46,7 +46,7 @@ test('kernel BTF cache: unwritable, foreign or damaged caches fall back to readi
   assert.ok(loadKernelBtfCached(s.btfPath, s.read, s.cache).typesByName('sample').length > 0);
   rmSync(s.cache);
   loadKernelBtfCached(s.btfPath, s.read, s.cache);
-  const file = join(s.cache, 'vmlinux.cache');
+  const file = join(s.cache, KERNEL_BTF_CACHE_FILE);
   const good = readFileSync(file);
   const reads = s.reads();
   // Writable by others: ignored.
@@ -69,7 +69,7 @@ test('kernel BTF cache: unwritable, foreign or damaged caches fall back to readi
 test('kernel BTF cache: damaged contents give the right types or typed errors, never others', (t) => {
   const s = sandbox(t);
   loadKernelBtfCached(s.btfPath, s.read, s.cache);
-  const file = join(s.cache, 'vmlinux.cache');
+  const file = join(s.cache, KERNEL_BTF_CACHE_FILE);
   const good = new Uint8Array(readFileSync(file));
   fc.assert(
     fc.property(fc.array(fc.record({ at: fc.nat(good.length - 1), value: fc.integer({ min: 0, max: 255 }) }), { minLength: 1, maxLength: 8 }), (edits) => {
