@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import zlib from 'node:zlib';
 import { codeCacheFile, compileCached } from './code-cache.js';
+import { skipIf } from '../testutils/kernel.js';
 
 const BUILD = 'ab'.repeat(32);
 const body = (n: number): string => `//tsbpf-bundle sha256:${BUILD}\nfunction f(x) { return x * ${n}; }\nmodule.exports = { answer: f(21), file: __filename, req: typeof require };\n`;
@@ -30,7 +31,8 @@ test('code cache: a missing bundle is undefined; caching off still runs the bund
   assert.throws(() => readdirSync(s.cache), /ENOENT/);
 });
 
-test('code cache: written on a miss (0600), used next time, ignored when damaged, foreign or for other source', { skip: !hasCrc && 'zlib.crc32 needs Node 20.15' }, (t) => {
+test('code cache: written on a miss (0600), used next time, ignored when damaged, foreign or for other source', (t) => {
+  if (skipIf(t, hasCrc ? null : 'the code cache needs zlib.crc32 (Node 20.15 or later)')) return;
   const s = sandbox(t);
   const first = compileCached(s.bundle, s.cache)!;
   assert.equal(first.cache, 'missing');
@@ -77,7 +79,8 @@ test('code cache: written on a miss (0600), used next time, ignored when damaged
   assert.equal((edited.run() as { answer: number }).answer, 420);
 });
 
-test('code cache: saving prunes cache files of other builds unused for 30 days, keeps recent ones', { skip: !hasCrc && 'zlib.crc32 needs Node 20.15' }, (t) => {
+test('code cache: saving prunes cache files of other builds unused for 30 days, keeps recent ones', (t) => {
+  if (skipIf(t, hasCrc ? null : 'the code cache needs zlib.crc32 (Node 20.15 or later)')) return;
   const s = sandbox(t);
   compileCached(s.bundle, s.cache)!.save();
   const old = join(s.cache, codeCacheFile('cd'.repeat(32)));
