@@ -4,7 +4,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { kernelTest, openFdCount } from '../testutils/kernel.js';
+import { kernelTest, openFds, assertNoNewFds } from '../testutils/kernel.js';
 import { compileObject, findClang } from '../testutils/bpf-objects.js';
 import { loadCollectionSpec } from '../elf/index.js';
 import type { CollectionSpec } from '../spec/index.js';
@@ -77,15 +77,15 @@ test('a failing load closes everything it opened (fd count, pins)', async (t) =>
   try {
     // Pin my_map by name: a failed load must also remove the pin it made.
     const pinned = { ...spec, maps: { ...spec.maps, my_map: { ...spec.maps.my_map, pinning: 'by-name' as const } } };
-    const before = await openFdCount();
+    const before = await openFds();
     for (let i = 0; i < 50; i++) {
       assert.throws(() => loadCollection(pinned, { pinPath: dir }), VerifierError);
       assert.equal(existsSync(join(dir, 'my_map')), false);
     }
-    assert.equal(await openFdCount(), before);
+    await assertNoNewFds(before);
     // Refused before any syscall: nothing to close either.
     assert.throws(() => loadCollection(spec, { constants: { nope: 1 } }), /unknown constant nope \(constants: none\)/);
-    assert.equal(await openFdCount(), before);
+    await assertNoNewFds(before);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -98,13 +98,13 @@ test('a failure in any stage closes what the earlier stages opened and removes t
   /** Runs a failing load a few times (after one to warm caches up): same fds and map mappings after, no pin left. */
   const failsCleanly = async (load: () => unknown, want: RegExp | ((e: unknown) => boolean), pin?: string): Promise<void> => {
     assert.throws(load, want);
-    const before = await openFdCount();
+    const before = await openFds();
     const mappedBefore = mappedMaps();
     for (let i = 0; i < 3; i++) {
       assert.throws(load, want);
       if (pin) assert.equal(existsSync(pin), false, `no pin left at ${pin}`);
     }
-    assert.equal(await openFdCount(), before);
+    await assertNoNewFds(before);
     assert.equal(mappedMaps(), mappedBefore, 'data sections mapped by the failed loads are unmapped');
   };
   try {

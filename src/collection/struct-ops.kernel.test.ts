@@ -5,7 +5,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { kernelTest, openFdCount } from '../testutils/kernel.js';
+import { kernelTest, openFds, assertNoNewFds } from '../testutils/kernel.js';
 import { compileObject, findClang } from '../testutils/bpf-objects.js';
 import { tcpTransfer, tcpTransferUnavailable } from '../testutils/tcp-transfer.js';
 import { loadCollectionSpec } from '../elf/index.js';
@@ -160,9 +160,9 @@ test('a name taken: the second registration fails with EEXIST and leaks nothing'
     coll.structOp('tsbpf_a').attach();
   };
   assert.throws(attempt, (e: unknown) => e instanceof SyscallError && e.code === 'EEXIST' && /link struct_ops tsbpf_a: create link: EEXIST/.test(e.message));
-  const before = await openFdCount();
+  const before = await openFds();
   for (let i = 0; i < 3; i++) assert.throws(attempt, (e: unknown) => e instanceof SyscallError && e.code === 'EEXIST');
-  assert.equal(await openFdCount(), before);
+  await assertNoNewFds(before);
 });
 
 test('struct_ops failures name the variable, struct, member and cause, and leak no fd', async (t) => {
@@ -209,15 +209,15 @@ test('struct_ops failures name the variable, struct, member and cause, and leak 
   for (const [what, load, ok] of cases) {
     const check = (e: unknown) => e instanceof StructOpsError && ok(e);
     assert.throws(load, check, what);
-    const before = await openFdCount();
+    const before = await openFds();
     assert.throws(load, check, what);
-    assert.equal(await openFdCount(), before, `${what}: no fd left open`);
+    await assertNoNewFds(before, `${what}: no fd left open`);
   }
   // The kernel's own check (tcp_congestion_ops needs ssthresh and undo_cwnd), when a link map's value is set at load.
   const noSsthresh = withStructOps('tsbpf_a', (s) => ({ programs: s.programs.filter((p) => p.member !== 'ssthresh'), emptyFunctions: [...s.emptyFunctions, 'ssthresh'] }));
   const refused = (e: unknown) => e instanceof StructOpsError && e.structOps === 'tsbpf_a' && /set value: the kernel refused the value/.test(e.message) && e.cause instanceof SyscallError;
   assert.throws(() => loadCollection(noSsthresh), refused);
-  const before = await openFdCount();
+  const before = await openFds();
   assert.throws(() => loadCollection(noSsthresh), refused);
-  assert.equal(await openFdCount(), before);
+  await assertNoNewFds(before);
 });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
-import { kernelTest, openFdCount, skipIf } from '../testutils/kernel.js';
+import { kernelTest, openFds, assertNoNewFds, skipIf } from '../testutils/kernel.js';
 import { linkHelperPath, linkHelperUnavailable } from '../testutils/link-helper.js';
 import { counterMap, loadTestProgram, pidCounter } from '../testutils/link-programs.js';
 import { AttachType, ProgramType } from '../types.js';
@@ -141,7 +141,7 @@ test('attach and close, and failed attaches, leave the fd count unchanged', asyn
   // A program object that hides its type, so the kernel (not the type check) refuses it after
   // the perf event is open: the perf fd must be closed on the way out.
   const untyped = { fd: sf.fd, name: 'untyped' };
-  const before = await openFdCount();
+  const before = await openFds();
   let refused = 0;
   for (let i = 0; i < 3; i++) {
     attachTracepoint('syscalls', 'sys_enter_getpid', tp).close();
@@ -167,5 +167,5 @@ test('attach and close, and failed attaches, leave the fd count unchanged', asyn
     }
   }
   assert.equal(refused, 18);
-  assert.equal(await openFdCount(), before);
+  await assertNoNewFds(before);
 });

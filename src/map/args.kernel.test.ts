@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { kernelTest, openFdCount } from '../testutils/kernel.js';
+import { kernelTest, openFds, assertNoNewFds } from '../testutils/kernel.js';
 import { Assembler, R0 } from '../asm/index.js';
 import { attachRawTracepoint, Link } from '../link/index.js';
 import { openPinned } from '../sys/pin.js';
@@ -143,7 +143,7 @@ test('a pin opened as the wrong kind is refused with a TypeError saying what is 
     m.pin(join(dir, 'map'));
     prog.pin(join(dir, 'prog'));
     link.pin(join(dir, 'link'));
-    const before = await openFdCount();
+    const before = await openFds();
     for (let i = 0; i < 3; i++) {
       assert.throws(() => BpfMap.fromPinned(join(dir, 'prog')), err(TypeError, `map ${join(dir, 'prog')}: open pinned: a program is pinned there, not a map (open it with Program.fromPinned)`));
       assert.throws(() => BpfMap.fromPinned(join(dir, 'link')), /a link is pinned there, not a map \(open it with Link\.fromPinned\)/);
@@ -154,7 +154,7 @@ test('a pin opened as the wrong kind is refused with a TypeError saying what is 
       assert.throws(() => BpfMap.fromFd(openPinned(join(dir, 'prog'), 'test')), err(TypeError, /^map fd \d+: a program is behind fd \d+, not a map \(open it with Program\.fromFd\)$/));
     }
     assert.throws(() => BpfMap.fromPinned(`${dir}/x\0y`), /path must not contain NUL bytes/);
-    assert.equal(await openFdCount(), before, 'every fd opened for a refused pin was closed');
+    await assertNoNewFds(before, 'every fd opened for a refused pin was closed');
     using again = BpfMap.fromPinned(join(dir, 'map'), { key: u32, value: u64 });
     using againProg = Program.fromPinned(join(dir, 'prog'));
     using againLink = Link.fromPinned(join(dir, 'link'));

@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { kernelTest, openFdCount } from '../testutils/kernel.js';
+import { kernelTest, openFds, assertNoNewFds } from '../testutils/kernel.js';
 import { perfProducer } from '../testutils/event-programs.js';
 import { BpfMap, MapType, ClosedError, MapFullError, possibleCpus } from '../index.js';
 import { PerfReader, type PerfRecord } from './index.js';
@@ -178,7 +178,7 @@ describe('PerfReader on the running kernel', () => {
     using events = BpfMap.create(arraySpec('t_pf_leak'));
     using producer = perfProducer(events, { perRun: 1 });
     const cpus = onlineCpus();
-    const before = await openFdCount();
+    const before = await openFds();
     for (let i = 0; i < 1000; i++) {
       const r = new PerfReader(events, { perCpuBufferSize: 4096 });
       producer.run(1, cpus[i % cpus.length]);
@@ -202,6 +202,6 @@ describe('PerfReader on the running kernel', () => {
         );
       }
     }
-    assert.equal(await openFdCount(), before);
+    await assertNoNewFds(before);
   });
 });

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { kernelTest, openFdCount } from '../testutils/kernel.js';
+import { kernelTest, openFds, assertNoNewFds } from '../testutils/kernel.js';
 import { Assembler, HelperId, R0, R1, R2, R3, R4, R10, type Instruction } from '../asm/index.js';
 import { BpfMap, MapType, ProgramType, ClosedError, InvalidArgumentError, KeyNotFoundError, u32, u64 } from '../index.js';
 import { Program, UnresolvedReferenceError } from './program.js';
@@ -233,13 +233,13 @@ test('BTF objects: load, info, and a refused blob names the object', (t) => {
 test('no fd leaks around failing loads', async (t) => {
   if (!kernelTest(t)) return;
   using m = hashMap();
-  const before = await openFdCount();
+  const before = await openFds();
   for (let i = 0; i < 200; i++) {
     assert.throws(() => Program.load({ name: 'bad', type: ProgramType.SocketFilter, license: 'GPL', instructions: forEachCounter({ badRet: true }) }, { maps: { counted: m } }), VerifierError);
     assert.throws(() => Program.load({ name: 'bad', type: ProgramType.SocketFilter, license: 'GPL', instructions: forEachCounter() }, { maps: { counted: m }, kfuncs: {}, attachProgFd: 99999 }));
     Program.load({ name: 'ok', type: ProgramType.SocketFilter, license: 'GPL', instructions: forEachCounter() }, { maps: { counted: m } }).close();
   }
-  assert.equal(await openFdCount(), before);
+  await assertNoNewFds(before);
 });
 
 test('a test run refused with EINVAL blames the 14-byte minimum only when the data is shorter', (t) => {

@@ -2,7 +2,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { kernelTest, openFdCount } from '../testutils/kernel.js';
+import { kernelTest, openFds, assertNoNewFds } from '../testutils/kernel.js';
 import { ringbufProducer } from '../testutils/event-programs.js';
 import { BpfMap, MapType, ClosedError, type Codec } from '../index.js';
 import { RingBufReader, ShortRecordError } from './index.js';
@@ -364,7 +364,7 @@ describe('RingBufReader on the running kernel', () => {
     using events = BpfMap.create(ringSpec('t_rb_leak', 1 << 16));
     using hash = BpfMap.create({ name: 't_rb_leak_h', type: MapType.Hash, keySize: 4, valueSize: 4, maxEntries: 1 });
     using producer = ringbufProducer(events, { perRun: 2 });
-    const before = await openFdCount();
+    const before = await openFds();
     for (let i = 0; i < 1000; i++) {
       const r = new RingBufReader(events);
       // Half of the time, close with a read pending (its poll handle must go too).
@@ -377,6 +377,6 @@ describe('RingBufReader on the running kernel', () => {
       await assert.rejects(pending, ClosedError);
     }
     for (let i = 0; i < 100; i++) assert.throws(() => new RingBufReader(hash), TypeError);
-    assert.equal(await openFdCount(), before);
+    await assertNoNewFds(before);
   });
 });

@@ -57,8 +57,32 @@ export function skipIf(t: TestContext, reason: string | null | undefined): boole
   return true;
 }
 
-/** The number of open file descriptors of this process (entries of /proc/self/fd). */
-export async function openFdCount(): Promise<number> {
-  const { readdirSync } = await import('node:fs');
-  return readdirSync('/proc/self/fd').length;
+/** The open file descriptors of this process: fd number -> what it refers to (its /proc/self/fd link). */
+export type FdSnapshot = ReadonlyMap<number, string>;
+
+/** Takes a {@link FdSnapshot} of this process's open fds. */
+export async function openFds(): Promise<FdSnapshot> {
+  const { readdirSync, readlinkSync } = await import('node:fs');
+  const fds = new Map<number, string>();
+  for (const name of readdirSync('/proc/self/fd')) {
+    try {
+      fds.set(Number(name), readlinkSync(`/proc/self/fd/${name}`));
+    } catch {
+      // closed while listing (the directory's own fd)
+    }
+  }
+  return fds;
+}
+
+/**
+ * Fails when an fd is open now that was not open (to the same thing) in `before`: what the code
+ * under test opened and did not close. Fds closed meanwhile are not counted against it: the
+ * garbage collector may close an unrelated fd some earlier test left to tsbpf's finalizer.
+ */
+export async function assertNoNewFds(before: FdSnapshot, message = 'no fd left open'): Promise<void> {
+  const now = await openFds();
+  const added = [...now].filter(([fd, target]) => before.get(fd) !== target);
+  if (added.length > 0) {
+    throw new Error(`${message}: ${added.length} fd(s) opened and still open: ${added.map(([fd, target]) => `${fd} -> ${target}`).join(', ')}`);
+  }
 }
