@@ -1,13 +1,16 @@
 import assert from 'node:assert/strict';
-import { chmodSync, chownSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { BtfError } from './errors.js';
+import { BtfError, BtfParseError } from './errors.js';
 import { KERNEL_BTF_CACHE_FILE, kernelBtfCacheDir, loadKernelBtfCached } from './kernel-cache.js';
+import { marshalBtf } from './marshal.js';
 import { parseBtf } from './parse.js';
+import { Spec } from './spec.js';
 import { kernelBtf, readFixture } from './test-fixtures.js';
+import type { TypeInit } from './types.js';
 import { skipIf } from '../testutils/kernel.js';
 
 /** A temporary directory with a copy of a BTF fixture standing in for /sys/kernel/btf/vmlinux. */
@@ -108,5 +111,78 @@ test('kernel BTF cache: the running kernel round-trips', (t) => {
   for (const name of ['task_struct', 'bpf_map', 'sk_buff']) {
     assert.deepEqual(hit.typesByName(name), miss.typesByName(name));
     assert.deepEqual(hit.typesByEssentialName(name), miss.typesByEssentialName(name));
+  }
+});
+
+/** A sandbox whose BTF spans many pages of the cache file: 6,000 named structs. */
+function bigSandbox(t: { after: (fn: () => void) => void }): ReturnType<typeof sandbox> {
+  const s = sandbox(t);
+  const types: TypeInit[] = [{ kind: 'int', name: 'int', size: 4, encoding: 'signed', bits: 32, offset: 0 }];
+  for (let i = 0; i < 6000; i++) {
+    types.push({ kind: 'struct', name: `s${i}___v${i % 3}`, size: 8, members: [{ name: `m${i}`, type: 1, bitOffset: 0, bitfieldSize: 0 }, { name: 'next', type: i + 2, bitOffset: 32, bitfieldSize: 0 }] });
+  }
+  writeFileSync(s.btfPath, marshalBtf(Spec.fromTypes(types)));
+  return s;
+}
+
+const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+const someNames = ['int', 's0', 's1234', 's5999', 's3000___v0', 'missing'];
+
+test('kernel BTF cache: a hit reads what lookups need, equal to a full read, and holds no descriptor', async (t) => {
+  const s = bigSandbox(t);
+  const want = parseBtf(readFileSync(s.btfPath));
+  loadKernelBtfCached(s.btfPath, s.read, s.cache);
+  await tick();
+  const before = readdirSync('/proc/self/fd').length;
+  const rchar = (): number => Number(/^rchar: (\d+)$/m.exec(readFileSync('/proc/self/io', 'utf8'))![1]);
+  const size = statSync(join(s.cache, KERNEL_BTF_CACHE_FILE)).size;
+  const read0 = rchar();
+  const hit = loadKernelBtfCached(s.btfPath, s.read, s.cache);
+  assert.deepEqual(hit.typesByName('s1234'), want.typesByName('s1234'));
+  const read = rchar() - read0;
+  assert.ok(read < size / 2, `a lookup read ${read} bytes of a ${size}-byte cache file`);
+  assert.equal(s.reads(), 1, 'served from the cache');
+  for (const name of someNames) {
+    assert.deepEqual(hit.typesByName(name), want.typesByName(name));
+    assert.deepEqual(hit.typesByEssentialName(name), want.typesByEssentialName(name));
+  }
+  assert.deepEqual(hit.typeById(4321), want.typeById(4321));
+  await tick();
+  assert.equal(readdirSync('/proc/self/fd').length, before, 'closed when the job ended');
+  // A later job reads on, then a full walk reads the rest.
+  assert.deepEqual(hit.typeById(17), want.typeById(17));
+  assert.deepEqual(summary(hit), summary(want));
+  assert.deepEqual([...hit.names()], [...want.names()]);
+  assert.equal(readdirSync('/proc/self/fd').length, before, 'everything read: closed at once');
+});
+
+test('kernel BTF cache: a cache file truncated or rewritten while in use is replaced by the kernel BTF', async (t) => {
+  const s = bigSandbox(t);
+  const want = parseBtf(readFileSync(s.btfPath));
+  loadKernelBtfCached(s.btfPath, s.read, s.cache);
+  const file = join(s.cache, KERNEL_BTF_CACHE_FILE);
+  const good = readFileSync(file);
+  for (const damage of [() => truncateSync(file, 20000), () => writeFileSync(file, good.map((b) => b ^ 0x5a))]) {
+    writeFileSync(file, good);
+    const hit = loadKernelBtfCached(s.btfPath, s.read, s.cache);
+    const reads = s.reads();
+    assert.deepEqual(hit.typesByName('s1'), want.typesByName('s1'));
+    damage();
+    assert.deepEqual(hit.typesByName('s5999'), want.typesByName('s5999'));
+    assert.equal(s.reads(), reads + 1, 'the kernel BTF was read instead');
+    assert.deepEqual(hit.typesByEssentialName('s3000'), want.typesByEssentialName('s3000'));
+    assert.deepEqual(summary(hit), summary(want));
+  }
+  // When the kernel BTF is not what the cache was made from either: a typed error, every time.
+  writeFileSync(file, good);
+  const hit = loadKernelBtfCached(s.btfPath, s.read, s.cache);
+  await tick();
+  truncateSync(file, 20000);
+  writeFileSync(s.btfPath, readFixture('core-kinds.btf'));
+  for (let i = 0; i < 2; i++) {
+    assert.throws(
+      () => hit.typesByName('s5999'),
+      (e: unknown) => e instanceof BtfParseError && /^btf: kernel btf cache .*: changed or cut short while in use, and reading the kernel's btf instead failed: /.test(e.message),
+    );
   }
 });

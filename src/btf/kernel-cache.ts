@@ -1,7 +1,15 @@
 /**
  * An on-disk cache of the kernel's BTF with its parse index, so a new process gets the kernel's
  * types without 1,300 page-sized reads of `/sys/kernel/btf/vmlinux`, a scan of 100,000+ records
- * and a name index build: one read of one regular file.
+ * and a name index build.
+ *
+ * A hit reads only what it uses: the file is opened as a {@link PagedFile} (src/sys/paged-file.ts),
+ * its header, key and trailer read and checked against its size, and the rest read 16 KiB at a
+ * time as the spec touches it (a name lookup reads a bucket head, a chain, record offsets, records
+ * and names: a few pieces of the 7 MB file); a walk over every type reads the rest in one go.
+ * The paged file holds no descriptor past the current job (see there). If the file is cut short
+ * or changed while in use, the spec is completed from `/sys/kernel/btf/vmlinux` instead (when it
+ * is still the BTF the cache was made from), else its accessors throw `BtfParseError`.
  *
  * The cache file holds a copy of the BTF bytes, the byte offset of every type record and the
  * name index arrays, behind a key naming the kernel BTF it was made from (kernel release, the
@@ -18,7 +26,10 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { endianness, release } from 'node:os';
 import { join } from 'node:path';
-import { cacheDir, readCacheFile, writeCacheFile } from '../sys/cache-file.js';
+import { cacheDir, writeCacheFile } from '../sys/cache-file.js';
+import { PagedFile } from '../sys/paged-file.js';
+import { BtfParseError } from './errors.js';
+import type { LazyBytes } from './lazy-bytes.js';
 import { parseBtfLazily } from './parse.js';
 import type { Spec } from './spec.js';
 
@@ -66,28 +77,49 @@ function identity(path: string): string | undefined {
 }
 
 /** Reads a cache file made for `key`; undefined if it is missing, foreign, damaged or for other BTF. */
-function readCache(file: string, key: string): Spec | undefined {
-  const buf = readCacheFile(file, 64, MAX_FILE);
+function readCache(file: string, key: string, path: string, read: () => Uint8Array): Spec | undefined {
+  const pf = PagedFile.open(file, 64, MAX_FILE);
+  if (!pf) return undefined;
   try {
-    return buf && decodeCache(buf, key);
+    const spec = decodeCache(pf, file, key, path, read);
+    if (!spec) pf.close();
+    return spec;
   } catch {
+    pf.close();
     return undefined; // a damaged layout or BTF header: a miss, rewritten
   }
 }
 
 const ascii = new TextDecoder('latin1');
 
+/** Where the parts of a cache file are, in bytes from its start. */
+interface Layout {
+  btfAt: number;
+  btfLen: number;
+  offsetsAt: number;
+  count: number;
+  headsAt: number;
+  headsLen: number;
+  nextAt: number;
+}
+
 /**
  * Layout: MAGIC | u32 version | u32 keyLen | key | pad to 8 | u32 btfLen, count, headsLen, 0 |
  * btf (padded to 8) | offsets u32[count] | heads i32[headsLen] | next i32[count] (padded to 8) | TRAILER.
+ *
+ * Reads only the header, the key and the trailer (checking the file's size against the lengths
+ * the header gives); the rest is read as the spec needs it (see {@link CacheBytes}).
  */
-function decodeCache(buf: Uint8Array, key: string): Spec | undefined {
+function decodeCache(pf: PagedFile, file: string, key: string, path: string, read: () => Uint8Array): Spec | undefined {
+  const buf = pf.bytes;
+  const need = (start: number, end: number): boolean => end <= buf.length && pf.fill(start, end);
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  if (ascii.decode(buf.subarray(0, 8)) !== MAGIC || view.getUint32(8, true) !== VERSION) return undefined;
+  if (!need(0, 16) || ascii.decode(buf.subarray(0, 8)) !== MAGIC || view.getUint32(8, true) !== VERSION) return undefined;
   const keyLen = view.getUint32(12, true);
-  if (16 + keyLen > buf.length - 16) return undefined;
+  if (16 + keyLen > buf.length - 16 || !need(16, 16 + keyLen)) return undefined;
   if (ascii.decode(buf.subarray(16, 16 + keyLen)) !== key) return undefined;
   let p = pad8(16 + keyLen);
+  if (!need(p, p + 16)) return undefined;
   const btfLen = view.getUint32(p, true);
   const count = view.getUint32(p + 4, true);
   const headsLen = view.getUint32(p + 8, true);
@@ -96,15 +128,81 @@ function decodeCache(buf: Uint8Array, key: string): Spec | undefined {
   const headsAt = offsetsAt + 4 * count;
   const nextAt = headsAt + 4 * headsLen;
   const trailerAt = pad8(nextAt + 4 * count);
-  if (trailerAt + 8 !== buf.length || ascii.decode(buf.subarray(trailerAt)) !== TRAILER) return undefined;
-  const btf = buf.subarray(p, p + btfLen);
-  return parseBtfLazily(btf, undefined, {
+  if (trailerAt + 8 !== buf.length || !need(trailerAt, trailerAt + 8) || ascii.decode(buf.subarray(trailerAt)) !== TRAILER) return undefined;
+  const layout: Layout = { btfAt: p, btfLen, offsetsAt, count, headsAt, headsLen, nextAt };
+  return parseBtfLazily(buf.subarray(p, p + btfLen), undefined, {
     offsets: new Uint32Array(buf.buffer, buf.byteOffset + offsetsAt, count),
     nameIndex: {
       heads: new Int32Array(buf.buffer, buf.byteOffset + headsAt, headsLen),
       next: new Int32Array(buf.buffer, buf.byteOffset + nextAt, count),
     },
+    lazyBytes: new CacheBytes(pf, layout, file, key, path, read),
   });
+}
+
+/**
+ * The bytes of a cache file read on demand, for the spec made from it. If the file cannot be
+ * read any more or changed since it was opened (the paged file breaks), the kernel's BTF is read
+ * from `path` instead, if it is still the BTF the cache was made from, and the buffer is
+ * completed from it: the BTF bytes copied, the record offsets and name index computed again
+ * (both are functions of the bytes, so they equal what the cache held). Only if that fails too
+ * does a fill throw, a {@link BtfParseError}.
+ */
+class CacheBytes implements LazyBytes {
+  readonly #pf: PagedFile;
+  readonly #layout: Layout;
+  readonly #file: string;
+  readonly #key: string;
+  readonly #path: string;
+  readonly #read: () => Uint8Array;
+  #failed: BtfParseError | undefined;
+
+  constructor(pf: PagedFile, layout: Layout, file: string, key: string, path: string, read: () => Uint8Array) {
+    this.#pf = pf;
+    this.#layout = layout;
+    this.#file = file;
+    this.#key = key;
+    this.#path = path;
+    this.#read = read;
+  }
+
+  fill(start: number, end: number): void {
+    if (!this.#pf.fill(start, end)) this.#recover();
+  }
+
+  fillString(start: number, end: number): void {
+    if (!this.#pf.fillString(start, end)) this.#recover();
+  }
+
+  fillAll(): void {
+    if (!this.#pf.fillAll()) this.#recover();
+  }
+
+  #recover(): void {
+    if (this.#failed) throw this.#failed;
+    const L = this.#layout;
+    const buf = this.#pf.bytes;
+    try {
+      if (identity(this.#path) !== this.#key) throw new Error(`${this.#path} is not the btf the cache was made from`);
+      const bytes = this.#read();
+      if (bytes.length !== L.btfLen) throw new Error(`${this.#path} has ${bytes.length} bytes, the cache ${L.btfLen}`);
+      const idx = parseBtfLazily(bytes).rawIndex()!;
+      if (idx.offsets.length !== L.count || idx.nameIndex.heads.length !== L.headsLen || idx.nameIndex.next.length !== L.count) {
+        throw new Error(`${this.#path} does not give the index the cache has`);
+      }
+      buf.set(bytes, L.btfAt);
+      new Uint32Array(buf.buffer, buf.byteOffset + L.offsetsAt, L.count).set(idx.offsets);
+      new Int32Array(buf.buffer, buf.byteOffset + L.headsAt, L.headsLen).set(idx.nameIndex.heads);
+      new Int32Array(buf.buffer, buf.byteOffset + L.nextAt, L.count).set(idx.nameIndex.next);
+      this.#pf.markFilled();
+    } catch (e) {
+      this.#failed = new BtfParseError(
+        'truncated',
+        `btf: kernel btf cache ${this.#file}: changed or cut short while in use, and reading the kernel's btf instead failed: ${e instanceof Error ? e.message : String(e)}`,
+      );
+      throw this.#failed;
+    }
+  }
 }
 
 function pad8(n: number): number {
@@ -150,7 +248,7 @@ export function loadKernelBtfCached(path: string, read: () => Uint8Array, dir: s
   const key = dir === undefined ? undefined : identity(path);
   if (dir === undefined || key === undefined) return parseBtfLazily(read());
   const file = join(dir, KERNEL_BTF_CACHE_FILE);
-  const hit = readCache(file, key);
+  const hit = readCache(file, key, path, read);
   if (hit) return hit;
   const bytes = read();
   const spec = parseBtfLazily(bytes);

@@ -7,6 +7,8 @@
  * by comparing bytes, so a hash collision never returns a wrong type.
  */
 
+import type { LazyBytes } from './lazy-bytes.js';
+
 const UNDERSCORE = 0x5f;
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
@@ -108,22 +110,27 @@ export class NameIndex {
   readonly #mask: number;
   readonly #source: NameSource;
   readonly #count: number;
+  readonly #lazy: LazyBytes | undefined;
 
   /**
    * Indexes `count` types whose names `source` reads, in one pass without creating strings; or,
    * given `saved` arrays (from {@link arrays}, e.g. read from a cache), uses them as they are.
    * Saved arrays of the wrong shape are ignored. Wrong contents can only make lookups miss:
-   * every hit is checked against the type's name.
+   * every hit is checked against the type's name. With `lazy` (the kernel BTF cache read on
+   * demand), the saved arrays' entries are filled through it before they are read, and a build
+   * fills everything first.
    */
-  constructor(count: number, source: NameSource, saved?: NameIndexArrays, raw?: RawNames) {
+  constructor(count: number, source: NameSource, saved?: NameIndexArrays, raw?: RawNames, lazy?: LazyBytes) {
     this.#source = source;
     this.#count = count;
     if (saved && saved.next.length === count && saved.heads.length >= 16 && (saved.heads.length & (saved.heads.length - 1)) === 0) {
       this.#heads = saved.heads;
       this.#next = saved.next;
       this.#mask = saved.heads.length - 1;
+      this.#lazy = lazy;
       return;
     }
+    lazy?.fillAll();
     let size = 16;
     while (size < count * 2) size *= 2;
     this.#heads = new Int32Array(size).fill(-1);
@@ -163,7 +170,15 @@ export class NameIndex {
 
   /** The index's arrays, to save it. */
   arrays(): NameIndexArrays {
+    this.#lazy?.fill(this.#heads.byteOffset, this.#heads.byteOffset + this.#heads.byteLength);
+    this.#lazy?.fill(this.#next.byteOffset, this.#next.byteOffset + this.#next.byteLength);
     return { heads: this.#heads, next: this.#next };
+  }
+
+  /** `a[i]`, filled first when the arrays are read on demand. */
+  #at(a: Int32Array, i: number): number {
+    if (this.#lazy) this.#lazy.fill(a.byteOffset + 4 * i, a.byteOffset + 4 * i + 4);
+    return a[i];
   }
 
   /**
@@ -175,10 +190,10 @@ export class NameIndex {
     if (name === '') return out;
     const q = utf8.encode(name);
     if (q.includes(0)) return out;
-    let i = this.#heads[(exact ? hashEssential(q, 0, q.length) : hashAll(q, 0, q.length)) & this.#mask];
+    let i = this.#at(this.#heads, (exact ? hashEssential(q, 0, q.length) : hashAll(q, 0, q.length)) & this.#mask);
     const slot: NameSlot = { bytes: q, start: 0, end: 0 };
     // A chain is at most `count` long; the bound only matters if the arrays were corrupted.
-    for (let steps = 0; i >= 0 && i < this.#count && steps < this.#count; steps++, i = this.#next[i]) {
+    for (let steps = 0; i >= 0 && i < this.#count && steps < this.#count; steps++, i = this.#at(this.#next, i)) {
       if (!this.#source(i, slot)) continue;
       const end = exact ? slot.end : essentialEnd(slot.bytes, slot.start, slot.end);
       if (sameBytes(slot.bytes, slot.start, end, q)) out.push(i);

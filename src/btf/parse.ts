@@ -1,6 +1,7 @@
 import { extraSize, K, TYPE_HEADER } from './decode.js';
 import { BtfParseError } from './errors.js';
-import { readBtfHeader, viewOf } from './header.js';
+import { BTF_HEADER_SIZE, readBtfHeader, viewOf } from './header.js';
+import type { LazyBytes } from './lazy-bytes.js';
 import type { NameIndexArrays } from './name-index.js';
 import { Spec } from './spec.js';
 import { StringTable } from './strings.js';
@@ -46,13 +47,24 @@ export function parseBtfLazily(bytes: Uint8Array, base?: Spec, saved?: SavedInde
 export interface SavedIndex {
   offsets: Uint32Array;
   nameIndex: NameIndexArrays;
+  /**
+   * When `bytes`, `offsets` and the name index are views of one buffer read on demand (the
+   * kernel BTF cache read page by page): how to fill a range of it before reading it.
+   */
+  lazyBytes?: LazyBytes;
 }
 
 function parse(bytes: Uint8Array, base: Spec | undefined, lazy: boolean, saved?: SavedIndex): Spec {
   const view = viewOf(bytes);
+  const fill = saved?.lazyBytes;
+  fill?.fill(bytes.byteOffset, bytes.byteOffset + BTF_HEADER_SIZE);
   const h = readBtfHeader(view);
   const strStart = h.hdrLen + h.strOff;
   const strBytes = bytes.subarray(strStart, strStart + h.strLen);
+  if (fill && h.strLen > 0) {
+    fill.fill(strBytes.byteOffset, strBytes.byteOffset + 1);
+    fill.fill(strBytes.byteOffset + h.strLen - 1, strBytes.byteOffset + h.strLen);
+  }
   if (!base && (h.strLen === 0 || strBytes[0] !== 0)) {
     throw new BtfParseError('bad-string-table', 'btf: string table: does not start with a NUL byte', strStart);
   }
@@ -63,13 +75,13 @@ function parse(bytes: Uint8Array, base: Spec | undefined, lazy: boolean, saved?:
       strStart + h.strLen - 1,
     );
   }
-  const strings = new StringTable(strBytes, base?.strings);
+  const strings = new StringTable(strBytes, base?.strings, fill);
   const typeStart = h.hdrLen + h.typeOff;
   const firstId = base ? base.typeCount : 1;
   const section = { start: typeStart, end: typeStart + h.typeLen };
   if (saved) {
     // Every record is bounds-checked when decoded, so saved offsets cannot point outside the section.
-    const raw = { view, offsets: saved.offsets, lazy: true, section, nameIndex: saved.nameIndex };
+    const raw = { view, offsets: saved.offsets, lazy: true, section, nameIndex: saved.nameIndex, lazyBytes: fill, strBytes };
     return new Spec({ base, strings, count: saved.offsets.length, raw });
   }
   const offsets = scanTypes(view, section.start, section.end, firstId);

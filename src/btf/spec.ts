@@ -1,5 +1,6 @@
-import { decodeType } from './decode.js';
+import { decodeType, extraSize, TYPE_HEADER } from './decode.js';
 import { BtfResolveError } from './errors.js';
+import type { LazyBytes } from './lazy-bytes.js';
 import { NameIndex, type NameIndexArrays, type NameSlot } from './name-index.js';
 import { StringTable } from './strings.js';
 import { validateType } from './validate.js';
@@ -19,6 +20,13 @@ export interface RawTypes {
   section?: { start: number; end: number };
   /** A name index saved earlier for these records (the kernel BTF cache); built on first use if absent. */
   nameIndex?: NameIndexArrays;
+  /**
+   * When `view`, `offsets` and `nameIndex` are views of one buffer read on demand (the kernel BTF
+   * cache read page by page): how to fill a range before reading it. Needs `strBytes`.
+   */
+  lazyBytes?: LazyBytes;
+  /** With `lazyBytes`: the own string table's bytes in `view` (filled on demand like the rest). */
+  strBytes?: Uint8Array;
 }
 
 /** Arguments of the {@link Spec} constructor; use `parseBtf` or `Spec.fromTypes` instead. */
@@ -113,6 +121,7 @@ export class Spec implements Iterable<Type> {
       let t = this.#own[i];
       if (t === undefined) {
         const raw = this.#raw!;
+        if (raw.lazyBytes) this.#fillRecord(raw, i, raw.lazyBytes);
         if (raw.lazy) validateType(raw.view, raw.offsets[i], id, this.typeCount, this.strings.length, raw.section);
         t = decodeType(raw.view, raw.offsets[i], id, this.strings);
         this.#own[i] = t;
@@ -122,6 +131,24 @@ export class Spec implements Iterable<Type> {
     if (id === 0) return this.#void;
     if (this.base && i < 0 && Number.isInteger(id) && id > 0) return this.base.typeById(id);
     throw new BtfResolveError('bad-type-id', id, `btf: type id ${id} out of range (have ${this.typeCount} types)`);
+  }
+
+  /** Fills own type `i`'s record offset and record (as far as they lie in the buffer) before they are read. */
+  #fillRecord(raw: RawTypes, i: number, fill: LazyBytes): void {
+    const at = raw.offsets.byteOffset + 4 * i;
+    fill.fill(at, at + 4);
+    const off = raw.offsets[i];
+    const start = raw.view.byteOffset + off;
+    fill.fill(start, start + TYPE_HEADER);
+    if (off + TYPE_HEADER > raw.view.byteLength) return; // not a record: validation says so
+    const info = raw.view.getUint32(off + 4, true);
+    const extra = extraSize((info >>> 24) & 0x1f, info & 0xffff);
+    if (extra > 0) fill.fill(start + TYPE_HEADER, start + TYPE_HEADER + extra);
+  }
+
+  /** Fills all of a buffer read on demand: before a walk over every type. */
+  #fillAll(): void {
+    this.#raw?.lazyBytes?.fillAll();
   }
 
   /** Whether `id` is a valid type id of this spec. */
@@ -135,6 +162,7 @@ export class Spec implements Iterable<Type> {
    */
   get types(): readonly Type[] {
     if (!this.#all) {
+      this.#fillAll();
       const all: Type[] = this.base ? [...this.base.types] : [this.#void];
       for (let id = this.firstTypeId; id < this.typeCount; id++) all.push(this.typeById(id));
       this.#all = all;
@@ -144,6 +172,7 @@ export class Spec implements Iterable<Type> {
 
   /** Yields this spec's own types (not void, not the base's) in id order. */
   *ownTypes(): IterableIterator<Type> {
+    this.#fillAll();
     for (let id = this.firstTypeId; id < this.typeCount; id++) yield this.typeById(id);
   }
 
@@ -197,6 +226,7 @@ export class Spec implements Iterable<Type> {
     const all = this.base ? this.base.names() : [];
     for (const n of all) seen.add(n);
     yield* seen;
+    this.#fillAll();
     for (let i = 0; i < this.#count; i++) {
       const n = this.#nameOf(i);
       if (n === '' || seen.has(n)) continue;
@@ -209,6 +239,7 @@ export class Spec implements Iterable<Type> {
   #nameOf(i: number): string {
     const t = this.#own[i];
     if (t !== undefined || !this.#raw) return t?.name ?? '';
+    if (this.#raw.offsets[i] + 4 > this.#raw.view.byteLength) return '';
     const nameOff = this.#raw.view.getUint32(this.#raw.offsets[i], true);
     return nameOff === 0 || !this.strings.has(nameOff) ? '' : this.strings.get(nameOff);
   }
@@ -228,6 +259,7 @@ export class Spec implements Iterable<Type> {
    */
   rawIndex(): { offsets: Uint32Array; nameIndex: NameIndexArrays } | undefined {
     if (!this.#raw) return undefined;
+    this.#fillAll();
     return { offsets: this.#raw.offsets, nameIndex: this.#index().arrays() };
   }
 
@@ -236,7 +268,9 @@ export class Spec implements Iterable<Type> {
     const raw = this.#raw;
     const own = this.#own;
     const strings = this.strings;
-    const local = strings.bytes();
+    const lazy = raw?.lazyBytes;
+    // Read on demand, the table is filled name by name below; `bytes()` would fill all of it.
+    const local = lazy && raw.strBytes ? raw.strBytes : strings.bytes();
     const localStart = strings.start;
     const baseStrings = strings.base;
     const encoder = new TextEncoder();
@@ -250,6 +284,8 @@ export class Spec implements Iterable<Type> {
         slot.end = slot.bytes.length;
         return true;
       }
+      if (lazy) this.#fillRecord(raw, i, lazy);
+      if (raw.offsets[i] + 4 > raw.view.byteLength) return false; // not a record: decoding the type will report it
       const nameOff = raw.view.getUint32(raw.offsets[i], true);
       if (nameOff === 0) return false;
       let bytes = local;
@@ -261,6 +297,7 @@ export class Spec implements Iterable<Type> {
         if (at < 0) return false; // a name deeper in the base chain: not produced by BTF tools
       }
       if (at >= bytes.length) return false; // invalid offset: decoding the type will report it
+      if (lazy && bytes === local) lazy.fillString(bytes.byteOffset + at, bytes.byteOffset + bytes.length);
       let end = bytes.indexOf(0, at);
       if (end < 0) end = bytes.length;
       slot.bytes = bytes;
@@ -274,7 +311,7 @@ export class Spec implements Iterable<Type> {
       strings: local,
       stringsStart: localStart,
     };
-    this.#nameIndex = new NameIndex(this.#count, source, raw?.nameIndex, rawNames);
+    this.#nameIndex = new NameIndex(this.#count, source, raw?.nameIndex, rawNames, lazy);
     return this.#nameIndex;
   }
 }

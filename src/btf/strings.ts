@@ -1,4 +1,5 @@
 import { BtfParseError } from './errors.js';
+import type { LazyBytes } from './lazy-bytes.js';
 
 const utf8 = new TextDecoder('utf-8');
 const NON_ASCII = /[^\x00-\x7f]/;
@@ -22,17 +23,21 @@ export class StringTable {
   #checked = false;
   #singles = 0;
   readonly #cache = new Map<number, string>();
+  #lazy: LazyBytes | undefined;
 
   /**
    * Wraps `bytes` (which must end in a NUL byte unless empty) as a string table that continues
-   * `base`.
+   * `base`. With `lazy` (the kernel BTF cache read on demand), the parts of `bytes` it reads are
+   * filled through it first.
    */
   constructor(
     bytes: Uint8Array,
     readonly base?: StringTable,
+    lazy?: LazyBytes,
   ) {
     this.#bytes = bytes;
     this.#start = base ? base.length : 0;
+    this.#lazy = lazy;
   }
 
   /** Total size in bytes, including the base table. */
@@ -63,6 +68,10 @@ export class StringTable {
     const local = offset - this.#start;
     if (!(local < this.#bytes.length) || !Number.isInteger(local)) throw this.#outOfRange(offset);
     if (!this.#checked && ++this.#singles > SINGLE_DECODES) this.#decodeAll();
+    if (this.#lazy && this.#ascii === undefined) {
+      const at = this.#bytes.byteOffset;
+      this.#lazy.fillString(at + local, at + this.#bytes.length);
+    }
     if (this.#ascii !== undefined) {
       const end = this.#ascii.indexOf('\0', local);
       return this.#ascii.slice(local, end < 0 ? this.#ascii.length : end);
@@ -79,6 +88,7 @@ export class StringTable {
 
   /** Yields `[offset, string]` for every string of the own table (not the base's), in order. */
   *entries(): IterableIterator<[number, string]> {
+    this.#fillAll();
     let i = 0;
     const b = this.#bytes;
     while (i < b.length) {
@@ -91,10 +101,20 @@ export class StringTable {
 
   /** The raw bytes of the own table (for split BTF, without the base's). */
   bytes(): Uint8Array {
+    this.#fillAll();
     return this.#bytes;
   }
 
+  /** With a lazily filled table, fills all of it (once). */
+  #fillAll(): void {
+    if (!this.#lazy) return;
+    const at = this.#bytes.byteOffset;
+    this.#lazy.fill(at, at + this.#bytes.length);
+    this.#lazy = undefined;
+  }
+
   #decodeAll(): void {
+    this.#fillAll();
     this.#checked = true;
     const s = utf8.decode(this.#bytes);
     if (!NON_ASCII.test(s)) this.#ascii = s;

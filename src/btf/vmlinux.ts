@@ -3,7 +3,7 @@
  * `/sys/kernel/btf/<module>` (split BTF over vmlinux). Each is read and parsed once per process,
  * lazily: records are located up front, each type is checked and decoded on first access, and
  * names are found through a hash index. vmlinux and its index are also cached on disk (see
- * kernel-cache.ts), so a new process reads one regular file instead of sysfs.
+ * kernel-cache.ts), so a new process reads the parts of one regular file it uses instead of sysfs.
  */
 import { readFileSync } from 'node:fs';
 import { KernelBtfNotFoundError } from './errors.js';

@@ -8,7 +8,7 @@
  * Where: `$TSBPF_CACHE_DIR` if set (the empty string turns caching off), else
  * `$XDG_CACHE_HOME/tsbpf`, else `~/.cache/tsbpf`.
  */
-import { closeSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync, type Stats } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -26,12 +26,18 @@ export function cacheDir(env: NodeJS.ProcessEnv = process.env): string | undefin
   }
 }
 
+/** An open cache file that passed the checks of {@link openCacheFile}, and its status when opened. */
+export interface OpenCacheFile {
+  fd: number;
+  stat: Stats;
+}
+
 /**
- * The whole of cache file `file`, in a fresh buffer (offset 0, so typed views of it are aligned),
- * or undefined if it is missing, not a regular file, smaller than `minSize` or larger than
- * `maxSize` bytes, owned by another user, writable by group or others, or shrinks while read.
+ * Opens cache file `file` for reading if it is a regular file of `minSize` to `maxSize` bytes,
+ * owned by the current user and not writable by group or others; undefined (nothing left open)
+ * otherwise. The caller closes `fd`.
  */
-export function readCacheFile(file: string, minSize: number, maxSize: number): Uint8Array | undefined {
+export function openCacheFile(file: string, minSize: number, maxSize: number): OpenCacheFile | undefined {
   let fd: number;
   try {
     fd = openSync(file, 'r');
@@ -39,12 +45,34 @@ export function readCacheFile(file: string, minSize: number, maxSize: number): U
     return undefined;
   }
   try {
-    const st = fstatSync(fd);
-    const euid = process.geteuid?.();
-    if (!st.isFile() || st.size > maxSize || st.size < minSize) return undefined;
-    if (euid !== undefined && st.uid !== euid) return undefined;
-    if ((st.mode & 0o022) !== 0) return undefined;
-    const buf = new Uint8Array(st.size);
+    const stat = fstatSync(fd);
+    if (cacheFileOk(stat, minSize, maxSize)) return { fd, stat };
+  } catch {
+    // fstat failed: a miss
+  }
+  closeSync(fd);
+  return undefined;
+}
+
+/** Whether `st` is a regular file of `minSize` to `maxSize` bytes owned by us and not writable by others. */
+export function cacheFileOk(st: Stats, minSize: number, maxSize: number): boolean {
+  const euid = process.geteuid?.();
+  if (!st.isFile() || st.size > maxSize || st.size < minSize) return false;
+  if (euid !== undefined && st.uid !== euid) return false;
+  return (st.mode & 0o022) === 0;
+}
+
+/**
+ * The whole of cache file `file`, in a fresh buffer (offset 0, so typed views of it are aligned),
+ * or undefined if it is missing, not a regular file, smaller than `minSize` or larger than
+ * `maxSize` bytes, owned by another user, writable by group or others, or shrinks while read.
+ */
+export function readCacheFile(file: string, minSize: number, maxSize: number): Uint8Array | undefined {
+  const open = openCacheFile(file, minSize, maxSize);
+  if (!open) return undefined;
+  const { fd, stat } = open;
+  try {
+    const buf = new Uint8Array(stat.size);
     let got = 0;
     while (got < buf.length) {
       const n = readSync(fd, buf, got, buf.length - got, got);
