@@ -68,16 +68,13 @@ export class StringTable {
     const local = offset - this.#start;
     if (!(local < this.#bytes.length) || !Number.isInteger(local)) throw this.#outOfRange(offset);
     if (!this.#checked && ++this.#singles > SINGLE_DECODES) this.#decodeAll();
-    if (this.#lazy && this.#ascii === undefined) {
-      const at = this.#bytes.byteOffset;
-      this.#lazy.fillString(at + local, at + this.#bytes.length);
-    }
     if (this.#ascii !== undefined) {
       const end = this.#ascii.indexOf('\0', local);
       return this.#ascii.slice(local, end < 0 ? this.#ascii.length : end);
     }
     let s = this.#cache.get(local);
     if (s === undefined) {
+      if (this.#lazy) this.#lazy.fillString(this.#bytes.byteOffset + local, this.#bytes.byteOffset + this.#bytes.length);
       let end = this.#bytes.indexOf(0, local);
       if (end < 0) end = this.#bytes.length;
       s = utf8.decode(this.#bytes.subarray(local, end));

@@ -77,6 +77,10 @@ export class PagedFile {
   fill(start: number, end: number): boolean {
     if (this.#missing === 0) return true;
     if (this.#broken) return false;
+    // The common case, kept cheap: a range of at most a page whose ends are in filled pages.
+    if (start >= 0 && end <= this.bytes.length && end - start <= PAGE_SIZE && this.#loaded[Math.floor(start / PAGE_SIZE)] && this.#loaded[Math.floor((end - 1) / PAGE_SIZE)]) {
+      return true;
+    }
     const lo = Math.max(0, start);
     const hi = Math.min(this.bytes.length, end);
     if (!(hi > lo)) return true; // also NaN
@@ -102,8 +106,9 @@ export class PagedFile {
     while (pos < hi) {
       const pageEnd = Math.min(hi, (Math.floor(pos / PAGE_SIZE) + 1) * PAGE_SIZE);
       if (!this.fill(pos, pageEnd)) return false;
-      const b = this.bytes;
-      for (let i = pos; i < pageEnd; i++) if (b[i] === 0) return true;
+      // Unfilled bytes are zero, so the search stops at the next unfilled page at the latest.
+      const nul = this.bytes.indexOf(0, pos);
+      if (nul >= 0 && nul < pageEnd) return true;
       pos = pageEnd;
     }
     return true;
