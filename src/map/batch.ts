@@ -13,6 +13,7 @@ import { retError, withPointers } from '../sys/syscall.js';
 import { Errno } from '../sys/errno.js';
 import { SizeError } from '../sys/errors.js';
 import { describeValue, type Codec } from '../codec/codec.js';
+import { laneFor } from './pack.js';
 import {
   F_LOCK,
   MAX_COUNT,
@@ -21,7 +22,7 @@ import {
   checkBuffer,
   checkIntArg,
   checkOptions,
-  encodeArg,
+  encodeError,
   updateFlags,
   type BatchOptions,
 } from './options.js';
@@ -273,24 +274,43 @@ export function updateBatch<K, V>(t: BatchTarget<K, V>, entries: Iterable<[K, V]
   const context = `${t.label}: update batch`;
   const flags = updateFlags(context, opts);
   const list = listOf(context, 'entries', entries);
-  if (list.length > MAX_COUNT) throw new RangeError(`${context}: ${list.length} entries, at most ${MAX_COUNT} per call`);
+  const n = list.length;
+  if (n > MAX_COUNT) throw new RangeError(`${context}: ${n} entries, at most ${MAX_COUNT} per call`);
   const ks = t.keySize;
   const vs = t.valueBytes;
-  // Never zero-length: the kernel gets the buffers' addresses.
-  const keys = new Uint8Array(Math.max(8, list.length * ks));
-  const values = new Uint8Array(Math.max(8, list.length * vs));
+  // Never zero-length: the kernel gets the buffers' addresses. Whole elements either way (lanes
+  // are 1 to 8 bytes), so a lane's typed array spans the buffer.
+  const keys = new Uint8Array(Math.max(8, n * ks));
+  const values = new Uint8Array(Math.max(8, n * vs));
   const kv = viewOf(keys);
   const vv = viewOf(values);
-  for (let i = 0; i < list.length; i++) {
+  const kl = ks > 0 ? laneFor(t.keyCodec, ks) : undefined;
+  const vl = laneFor(t.valueCodec, vs);
+  const ka = kl?.over(keys.buffer) as never;
+  const va = vl?.over(values.buffer) as never;
+  for (let i = 0; i < n; i++) {
     const e = list[i];
     if (!Array.isArray(e) || e.length !== 2) throw new TypeError(`${context}: entries[${i}] must be a [key, value] pair, got ${describeValue(e)}`);
-    const [k, v] = e;
-    if (k instanceof Uint8Array && k.length !== t.keySize) throw new SizeError(t.label, 'key', k.length, t.keySize);
-    if (v instanceof Uint8Array && v.length !== vs) throw new SizeError(t.label, 'value', v.length, vs);
-    if (ks > 0) encodeArg(context, `entries[${i}]: key`, t.keyCodec, k, kv, i * ks);
-    encodeArg(context, `entries[${i}]: value`, t.valueCodec, v, vv, i * vs);
+    const k = e[0];
+    const v = e[1];
+    if (kl === undefined || !kl.put(ka, i, k)) encodeEntry(t, context, i, 'key', k, kv, i * ks);
+    if (vl === undefined || !vl.put(va, i, v)) encodeEntry(t, context, i, 'value', v, vv, i * vs);
   }
-  return writeBatch(t as BatchTarget<unknown, unknown>, context, keys, values, list.length, flags);
+  return writeBatch(t as BatchTarget<unknown, unknown>, context, keys, values, n, flags);
+}
+
+// Encodes the key or value of entries[i] with its codec, the slow path beside the lanes: raw
+// bytes of the wrong size give SizeError, codec errors name the entry.
+function encodeEntry<K, V>(t: BatchTarget<K, V>, context: string, i: number, part: 'key' | 'value', x: unknown, d: DataView, o: number): void {
+  const size = part === 'key' ? t.keySize : t.valueBytes;
+  if (x instanceof Uint8Array && x.length !== size) throw new SizeError(t.label, part, x.length, size);
+  if (part === 'key' && size === 0) return;
+  const codec = (part === 'key' ? t.keyCodec : t.valueCodec) as Codec<unknown>;
+  try {
+    codec.encode(x, d, o);
+  } catch (e) {
+    throw encodeError(context, `entries[${i}]: ${part}`, e);
+  }
 }
 
 /**
@@ -343,10 +363,19 @@ export function deleteBatch<K>(t: BatchTarget<K, unknown>, keys: Iterable<K>): n
   const ks = t.keySize;
   const buf = new Uint8Array(Math.max(8, list.length * ks));
   const view = viewOf(buf);
+  const kl = ks > 0 ? laneFor(t.keyCodec, ks) : undefined;
+  const ka = kl?.over(buf.buffer) as never;
   for (let i = 0; i < list.length; i++) {
     const k = list[i];
+    if (kl !== undefined && kl.put(ka, i, k)) continue;
     if (k instanceof Uint8Array && k.length !== t.keySize) throw new SizeError(t.label, 'key', k.length, t.keySize);
-    if (ks > 0) encodeArg(context, `keys[${i}]`, t.keyCodec, k, view, i * ks);
+    if (ks > 0) {
+      try {
+        t.keyCodec.encode(k, view, i * ks);
+      } catch (e) {
+        throw encodeError(context, `keys[${i}]`, e);
+      }
+    }
   }
   if (list.length === 0) return 0;
   const op = `${t.type}:x`;

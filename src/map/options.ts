@@ -126,9 +126,17 @@ export function encodeArg<T>(context: string, what: string, codec: Codec<T>, v: 
   try {
     codec.encode(v, d, o);
   } catch (e) {
-    if (e instanceof SizeError) throw e;
-    if (e instanceof RangeError) throw new RangeError(`${context}: ${what}: ${e.message}`, { cause: e });
-    if (e instanceof TypeError) throw new TypeError(`${context}: ${what}: ${e.message}`, { cause: e });
-    throw e;
+    throw encodeError(context, what, e);
   }
+}
+
+/**
+ * What {@link encodeArg} throws for `e`, an error of a codec's encode: a TypeError or RangeError
+ * becomes one of the same class whose message starts with `<context>: <what>: `; others stay as they are.
+ */
+export function encodeError(context: string, what: string, e: unknown): unknown {
+  if (e instanceof SizeError) return e;
+  if (e instanceof RangeError) return new RangeError(`${context}: ${what}: ${e.message}`, { cause: e });
+  if (e instanceof TypeError) return new TypeError(`${context}: ${what}: ${e.message}`, { cause: e });
+  return e;
 }
