@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { KeySet } from './key-set.js';
+import { KeySet, RECENT } from './key-set.js';
 
 for (const keySize of [1, 4, 6, 8, 16]) {
   test(`KeySet of ${keySize}-byte keys behaves like a Set of their hex strings`, () => {
@@ -21,7 +21,10 @@ for (const keySize of [1, 4, 6, 8, 16]) {
           }
         }
         assert.equal(s.size, ref.size);
-        order.forEach((hex, i) => assert.equal(Buffer.from(s.keyAt(i)).toString('hex'), hex));
+        order.forEach((hex, i) => {
+          if (i >= order.length - RECENT) assert.equal(Buffer.from(s.keyAt(i)).toString('hex'), hex);
+          else assert.throws(() => s.keyAt(i), RangeError);
+        });
       }),
       { numRuns: 50 },
     );
@@ -49,12 +52,26 @@ for (const keySize of [1, 3, 4, 6, 8]) {
           assert.equal(s.addRun(packed, run.length), want);
           assert.equal(s.size, ref.size);
         }
-        for (let i = 0; i < ref.size; i++) assert.deepEqual(s.keyAt(i), ref.keyAt(i));
+        for (let i = Math.max(0, ref.size - RECENT); i < ref.size; i++) assert.deepEqual(s.keyAt(i), ref.keyAt(i));
       }),
       { numRuns: 100 },
     );
   });
 }
+
+test('KeySet of 4-byte keys: addRun keeps the most recent keys in order across runs longer and shorter than RECENT', () => {
+  const s = new KeySet(4, 4);
+  const run = (from: number, n: number) => new Uint8Array(Uint32Array.from({ length: n }, (_, i) => from + i * 7).buffer);
+  let total = 0;
+  for (const n of [3, RECENT + 5, 1, RECENT - 1, 2 * RECENT]) {
+    assert.equal(s.addRun(run(total * 7, n), n), n);
+    total += n;
+  }
+  assert.equal(s.size, total);
+  for (let i = total - RECENT; i < total; i++) assert.equal(new Uint32Array(s.keyAt(i).slice().buffer)[0], i * 7, String(i));
+  assert.throws(() => s.keyAt(total), RangeError);
+  assert.throws(() => s.keyAt(total - RECENT - 1), RangeError);
+});
 
 test('KeySet of 4-byte keys: neighbours share a table slot, far keys do not collide', () => {
   const s = new KeySet(4, 4);

@@ -14,7 +14,7 @@
  * 1024 GET_NEXT_KEY calls) bounds the walk even under adversarial churn.
  */
 import { IterationAbortedError } from '../sys/errors.js';
-import { KeySet } from './key-set.js';
+import { KeySet, RECENT } from './key-set.js';
 
 /** The kernel operations a walk needs, over two buffers the source owns. */
 export interface KeySource {
@@ -38,8 +38,8 @@ export interface KeySource {
   cursorExists(): boolean;
 }
 
-/** How many recent keys to probe for a resume point after a restart. */
-const RESUME_PROBES = 32;
+/** How many recent keys to probe for a resume point after a restart (the key set keeps RECENT). */
+const RESUME_PROBES = Math.min(32, RECENT);
 
 /** Where the next chunk starts and how its repeated keys are handled. */
 const enum Next {
