@@ -100,9 +100,12 @@ export class KeyWalker {
   /**
    * Advances past every key fetched but not yet yielded, at once, and returns how many there were
    * (at least one), or 0 when the map is exhausted; {@link KeyWalker.key} is not updated. Counting
-   * calls this instead of {@link KeyWalker.step} to skip copying each key.
+   * calls this instead of {@link KeyWalker.step} to skip copying each key; from then on each fetch
+   * asks for a full chunk.
    */
   skipRun(): number {
+    // A count walks to the end: no small first chunks.
+    this.#chunk = this.#capacity;
     if (this.#pos >= this.#len && !this.#fill()) return 0;
     const n = this.#len - this.#pos;
     this.#pos = this.#len;
