@@ -13,7 +13,9 @@
  * - `import('tsbpf')`: importing the bundled dist/index.js, nothing else.
  * - first CO-RE load: import, the kernel BTF (with the disk cache in ~/.cache/tsbpf warm), CO-RE
  *   relocation, BTF/map/program loads of testdata/core.bpf.c, close; and the same with the kernel
- *   BTF cache off (TSBPF_CACHE_DIR='').
+ *   BTF cache off (TSBPF_CACHE_DIR=''); and, under Node >= 22.1, the same with Node's own compile
+ *   cache on (NODE_COMPILE_CACHE, a fresh directory the warm-up run fills): what an application
+ *   gets by turning it on (docs/troubleshooting.md). Node 20 has none, so that row is skipped.
  * - its oracle, `bpftool prog loadall core.bpf.o DIR`: bpftool's whole process loading the same
  *   object (CO-RE against the kernel BTF, maps, programs, pinned under a bpffs DIR that is
  *   removed after each run, outside the timing).
@@ -26,7 +28,9 @@
  * whole `prog loadall` process; `tsbpf count ID` <= bare node + 30 ms.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BpfMap, MapType, u32, u64 } from '../src/index.js';
@@ -119,6 +123,11 @@ if (JSON.parse(check).entries !== 100) throw new Error(`tsbpf count ${id} did no
   const imp = time(node, impArgs);
   const core = time(node, coreArgs);
   const coreCold = time(node, coreArgs, coldEnv);
+  // Node's compile cache (module.enableCompileCache, NODE_COMPILE_CACHE) exists from Node 22.1.
+  const hasCompileCache = typeof (createRequire(import.meta.url)('node:module') as { enableCompileCache?: unknown }).enableCompileCache === 'function';
+  const ccDir = hasCompileCache ? mkdtempSync(join(tmpdir(), 'tsbpf-bench-ncc-')) : undefined;
+  const ccEnv = { ...process.env, NODE_COMPILE_CACHE: ccDir };
+  const coreCc = ccDir ? time(node, coreArgs, ccEnv) : undefined;
   const count = time(node, countArgs);
   const bpftool = findBpftool();
   const pins = `/sys/fs/bpf/tsbpf_bench_startup_${process.pid}`;
@@ -132,6 +141,7 @@ if (JSON.parse(check).entries !== 100) throw new Error(`tsbpf count ${id} did no
     imp: cpu(node, impArgs),
     core: cpu(node, coreArgs),
     coreCold: cpu(node, coreArgs, coldEnv),
+    coreCc: ccDir ? cpu(node, coreArgs, ccEnv) : undefined,
     count: cpu(node, countArgs),
     loadOracle: bpftool ? cpu(bpftool, loadArgs, process.env, unpin) : undefined,
     oracle: bpftool ? cpu(bpftool, showArgs) : undefined,
@@ -146,11 +156,14 @@ if (JSON.parse(check).entries !== 100) throw new Error(`tsbpf count ${id} did no
     ['  same, kernel BTF cache off', coreCold, c.coreCold, `${over(coreCold, bare)} over bare node (CPU ${over(c.coreCold, c.bare)})`],
     [`tsbpf count ${id}`, count, c.count, `${over(count, bare)} over bare node (CPU ${over(c.count, c.bare)})`],
   ];
-  if (loadOracle !== undefined) rows.splice(4, 0, ['  bpftool prog loadall core.bpf.o', loadOracle, c.loadOracle, 'the same load, whole process (oracle)']);
+  if (coreCc !== undefined) rows.splice(4, 0, ['  same, NODE_COMPILE_CACHE on', coreCc, c.coreCc, `${over(coreCc, bare)} over bare node (CPU ${over(c.coreCc!, c.bare)})`]);
+  if (ccDir) rmSync(ccDir, { recursive: true, force: true });
+  if (loadOracle !== undefined) rows.splice(coreCc === undefined ? 4 : 5, 0, ['  bpftool prog loadall core.bpf.o', loadOracle, c.loadOracle, 'the same load, whole process (oracle)']);
   if (oracle !== undefined) rows.push([`bpftool map show id ${id}`, oracle, c.oracle, 'the same map, whole process (oracle)']);
   console.log(`startup of ${dist}${existsSync(join(dist, 'chunks')) ? '' : ' (not bundled)'}, wall: median of ${ROUNDS} runs, CPU (user+sys): mean of ${CPU_ROUNDS} runs (node ${process.version}):`);
   console.log(`  ${''.padEnd(32)} ${'wall'.padStart(10)} ${'CPU'.padStart(10)}`);
   for (const [name, ms, cpuMs, note] of rows) console.log(`  ${name.padEnd(32)} ${fmt(ms)} ${cpuMs === undefined ? ''.padStart(10) : fmt(cpuMs)}  ${note}`);
+  if (!hasCompileCache) console.log(`  NODE_COMPILE_CACHE row: skipped (node ${process.version} has no compile cache; Node >= 22.1 has)`);
   if (oracle === undefined) console.log('  bpftool rows: skipped (bpftool not installed and could not be installed: apt-get install bpftool)');
   const coreTarget = loadOracle === undefined ? undefined : 3 * loadOracle;
   const coreAdds = core - bare;
@@ -172,6 +185,9 @@ if (JSON.parse(check).entries !== 100) throw new Error(`tsbpf count ${id} did no
   const showRefs: Record<string, number> = oracle === undefined ? {} : { bpftool: oracle };
   reportRows('startup', [
     { id: 'startup.core', work: 'fresh process: import + first CO-RE load, ms added to bare node (bpftool: prog loadall, whole process)', unit: 'ms', higherIsBetter: false, ts: coreAdds, refs: loadRefs, target: { of: 'ratio', ref: 'bpftool', op: '<=', bound: 3 }, note: cpuNote(c.core, c.loadOracle) },
+    ...(coreCc === undefined
+      ? []
+      : [{ id: 'startup.core-compile-cache', work: 'the same, NODE_COMPILE_CACHE on (Node >= 22.1)', unit: 'ms', higherIsBetter: false, ts: coreCc - bare, refs: loadRefs, target: { of: 'ratio' as const, ref: 'bpftool', op: '<=' as const, bound: 3 }, note: cpuNote(c.coreCc!, c.loadOracle) }]),
     { id: 'startup.count', work: '`tsbpf count ID` end to end, ms added to bare node (bpftool: map show, whole process)', unit: 'ms', higherIsBetter: false, ts: count - bare, refs: showRefs, target: { of: 'value', op: '<=', bound: 30 }, note: cpuNote(c.count, c.oracle) },
   ]);
 }
