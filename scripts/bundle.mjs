@@ -131,5 +131,17 @@ if (bad.length) {
   console.error(`bundle: ${bad.join(', ')}: resolves ../ paths from import.meta.url but is not two levels below the package root`);
   process.exit(1);
 }
+// What tsc wrote per module is now inside the bundles: remove those .js files (their .d.ts stay
+// for the types), so the package carries each module's code once. Kept: the entry points and
+// chunks esbuild wrote, and the executable.
+const keep = new Set([...Object.keys(result.metafile.outputs).map((o) => join(root, o)), bin]);
+const walk = (dir) =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : e.name.endsWith('.js') ? [join(dir, e.name)] : []));
+let pruned = 0;
+for (const f of walk(dist)) {
+  if (keep.has(f)) continue;
+  rmSync(f);
+  pruned++;
+}
 const chunks = readdirSync(join(dist, 'chunks')).filter((f) => f.endsWith('.js')).length;
-console.log(`bundle: ${targets.size} entry points, ${chunks} shared chunks; the command line: ${relative(root, cliBundle)} (${(cliText.length / 1024).toFixed(0)} KiB)`);
+console.log(`bundle: ${targets.size} entry points, ${chunks} shared chunks; the command line: ${relative(root, cliBundle)} (${(cliText.length / 1024).toFixed(0)} KiB); ${pruned} per-module files removed`);
