@@ -238,19 +238,137 @@ export function forEachBatch<K, V>(t: BatchTarget<K, V>, fn: (key: K, value: V) 
   return total;
 }
 
-/** Yields every entry of `t`, read with batch lookups and decoded. */
-export function* entriesBatch<K, V>(t: BatchTarget<K, V>, opts: BatchOptions | undefined): Generator<[K, V], void, undefined> {
-  const context = `${t.label}: ${opts?.delete ? 'lookup and delete batch' : 'lookup batch'}`;
-  const o = checkOptions<BatchOptions>(context, opts, ['batchSize', 'delete']);
-  const del = checkBooleanOption(context, 'delete', o.delete);
-  const tt = t as BatchTarget<unknown, unknown>;
-  const b = buffersFor(tt, context, o.batchSize, 4096);
-  const cursor = batchCursor(tt);
-  while (!cursor.done) {
-    const got = b.read(tt, cursor, del);
-    for (let i = 0; i < got; i++) yield [t.keyCodec.decode(b.keyView, i * b.ks), t.valueCodec.decode(b.valueView, i * b.vs)];
+/**
+ * Every entry of the map `target()` gives, read with batch lookups and decoded: an iterator that
+ * behaves as a generator would (nothing runs before the first `next()`, which calls `target()`
+ * and checks `opts`; an error, `return()` or `throw()` closes it) but decodes each entry in a
+ * plain `next()` that callers' loops inline, instead of resuming a generator per entry.
+ */
+export function entriesBatch<K, V>(target: () => BatchTarget<K, V>, opts: BatchOptions | undefined): Generator<[K, V], void, undefined> {
+  return new BatchEntries(target, opts);
+}
+
+/** The state behind {@link entriesBatch}: the batch buffers, the element read next and how many the last batch gave. */
+class BatchEntries<K, V> implements Generator<[K, V], void, undefined> {
+  #target: (() => BatchTarget<K, V>) | undefined;
+  readonly #opts: BatchOptions | undefined;
+  #t: BatchTarget<unknown, unknown> | undefined;
+  #b: Buffers | undefined;
+  #cursor: BatchCursor | undefined;
+  #del = false;
+  #keyCodec: Codec<K> | undefined;
+  #valueCodec: Codec<V> | undefined;
+  #keyView: DataView | undefined;
+  #valueView: DataView | undefined;
+  #ks = 0;
+  #vs = 0;
+  #i = 0;
+  #got = 0;
+
+  constructor(target: () => BatchTarget<K, V>, opts: BatchOptions | undefined) {
+    this.#target = target;
+    this.#opts = opts;
+  }
+
+  next(): IteratorResult<[K, V], void> {
+    let i = this.#i;
+    if (i >= this.#got) i = this.#nextBatch();
+    // One result object made in one place (not per branch), so an inlined next() can keep it out of the heap.
+    let value: [K, V] | undefined;
+    if (i >= 0) {
+      this.#i = i + 1;
+      try {
+        value = [this.#keyCodec!.decode(this.#keyView!, i * this.#ks), this.#valueCodec!.decode(this.#valueView!, i * this.#vs)];
+      } catch (e) {
+        this.#close();
+        throw e;
+      }
+    }
+    return { value, done: i < 0 } as IteratorResult<[K, V], void>;
+  }
+
+  // Starts on the first call, then reads batches until one has elements: returns 0 (the element
+  // to decode next), or -1 when the cursor is done.
+  #nextBatch(): number {
+    try {
+      if (this.#target !== undefined) this.#start(this.#target);
+      const t = this.#t;
+      const b = this.#b;
+      const cursor = this.#cursor;
+      if (t === undefined || b === undefined || cursor === undefined) return -1;
+      while (!cursor.done) {
+        const got = b.read(t, cursor, this.#del);
+        if (got === 0) continue;
+        // A bucket overflow may have grown the buffers: take their views after each read.
+        this.#keyView = b.keyView;
+        this.#valueView = b.valueView;
+        this.#got = got;
+        return 0;
+      }
+      this.#close();
+      return -1;
+    } catch (e) {
+      this.#close();
+      throw e;
+    }
+  }
+
+  #start(target: () => BatchTarget<K, V>): void {
+    this.#target = undefined;
+    const t = target();
+    const opts = this.#opts;
+    const context = `${t.label}: ${opts?.delete ? 'lookup and delete batch' : 'lookup batch'}`;
+    const o = checkOptions<BatchOptions>(context, opts, ['batchSize', 'delete']);
+    this.#del = checkBooleanOption(context, 'delete', o.delete);
+    const tt = t as BatchTarget<unknown, unknown>;
+    const b = buffersFor(tt, context, o.batchSize, 4096);
+    this.#keyCodec = t.keyCodec;
+    this.#valueCodec = t.valueCodec;
+    this.#ks = b.ks;
+    this.#vs = b.vs;
+    this.#cursor = batchCursor(tt);
+    this.#b = b;
+    this.#t = tt;
+  }
+
+  // Done for good: later calls to next() give done without touching the map; the buffers are let go.
+  #close(): void {
+    this.#target = undefined;
+    this.#t = undefined;
+    this.#b = undefined;
+    this.#cursor = undefined;
+    this.#keyView = undefined;
+    this.#valueView = undefined;
+    this.#i = 0;
+    this.#got = 0;
+  }
+
+  /** Closes the iterator, as a generator's return() does. */
+  return(value?: void): IteratorResult<[K, V], void> {
+    this.#close();
+    return { value, done: true };
+  }
+
+  /** Closes the iterator and throws `e`, as a generator's throw() does outside any try block. */
+  throw(e?: unknown): IteratorResult<[K, V], void> {
+    this.#close();
+    throw e;
+  }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  /** Closes the iterator (`using` support, as generators have on newer Node). */
+  [Symbol.dispose](): void {
+    this.#close();
   }
 }
+
+// Generator methods beyond next/return/throw (Node's iterator helpers, and Symbol.toStringTag
+// "Generator") come from the generator prototype; the class's own methods shadow its next,
+// return and throw, which work only on real generators.
+Object.setPrototypeOf(BatchEntries.prototype, Object.getPrototypeOf(function* () {}).prototype);
 
 /** Counts the entries of `t` with batch lookups, decoding nothing. */
 export function countByBatch(t: BatchTarget<unknown, unknown>, batchSize: unknown): number {

@@ -188,6 +188,60 @@ describe('BpfMap on the running kernel', () => {
     assert.deepEqual(all[99], [99, 9801n]);
   });
 
+  test('entriesBatch behaves as a generator: lazy, fresh pairs, closed by return, throw and errors', (t) => {
+    if (!kernelTest(t)) return;
+    using m = BpfMap.create(hashSpec('t_ebatch', 10000), { key: u32, value: u64 });
+    const entries: Array<[number, bigint]> = Array.from({ length: 5000 }, (_, i) => [i * 3, BigInt(i) * 7n]);
+    m.updateBatch(entries);
+    // Every pair stays as it was after later steps, across batch boundaries; batchSize 1 makes
+    // hash buckets overflow the buffers, which then grow between batches.
+    for (const batchSize of [1, 7, 4096]) {
+      const got = [...m.entriesBatch({ batchSize })];
+      assert.equal(new Set(got).size, 5000, 'a fresh pair per entry');
+      assert.deepEqual(got.sort((a, b) => a[0] - b[0]), entries, `batchSize ${batchSize}`);
+    }
+    const it = m.entriesBatch({ batchSize: 10 });
+    assert.equal(Object.prototype.toString.call(it), '[object Generator]');
+    assert.equal(it[Symbol.iterator](), it);
+    const first = it.next();
+    assert.equal(first.done, false);
+    assert.deepEqual(first.value, entries.find(([k]) => k === first.value![0]));
+    assert.deepEqual(it.return(), { value: undefined, done: true });
+    assert.deepEqual(it.next(), { value: undefined, done: true }, 'closed by return()');
+    const it2 = m.entriesBatch();
+    const boom = new Error('boom');
+    assert.throws(() => it2.throw(boom), (e) => e === boom);
+    assert.deepEqual(it2.next(), { value: undefined, done: true }, 'closed by throw() before it started');
+    // Breaking out of a loop closes it too; a new one starts over.
+    let seen = 0;
+    const it3 = m.entriesBatch({ batchSize: 100 });
+    for (const _ of it3) if (++seen === 150) break;
+    assert.deepEqual(it3.next(), { value: undefined, done: true });
+    assert.equal([...m.entriesBatch({ batchSize: 100 })].length, 5000);
+    // Bad options throw at the first next(), as in a generator body, and close it.
+    const bad = m.entriesBatch({ batchSize: -1 });
+    assert.throws(() => bad.next(), RangeError);
+    assert.deepEqual(bad.next(), { value: undefined, done: true });
+    // A codec error comes after the entries decoded before it, then the iterator is closed.
+    const picky = { size: 8, name: 'picky', encode: u64.encode, decode: (d: DataView, o: number) => (d.getBigUint64(o, true) === 7n * 1234n ? assert.fail('picky') : u64.decode(d, o)) };
+    using p = BpfMap.create(hashSpec('t_ebatch_p', 10000), { key: u32, value: picky });
+    p.updateBatch(entries);
+    const pit = p.entriesBatch({ batchSize: 5000 });
+    let before = 0;
+    assert.throws(() => {
+      for (;;) {
+        pit.next();
+        before++;
+      }
+    }, /picky/);
+    assert.ok(before < 5000);
+    assert.deepEqual(pit.next(), { value: undefined, done: true }, 'closed by a codec error');
+    // A closed map throws at the first next(), not at the call.
+    const late = m.entriesBatch();
+    m.close();
+    assert.throws(() => late.next(), ClosedError);
+  });
+
   test('queue and stack: push, pop, peek', (t) => {
     if (!kernelTest(t)) return;
     using q = BpfMap.create({ name: 't_queue', type: MapType.Queue, keySize: 0, valueSize: 4, maxEntries: 3 }, { key: bytes(0), value: u32 });

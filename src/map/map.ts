@@ -606,9 +606,12 @@ export class BpfMap<K = Buffer, V = Buffer> implements Disposable {
    * Iterates all entries in batches of `batchSize` (BPF_MAP_LOOKUP_BATCH), decoding each; with
    * `delete`, entries are removed as they are read (LOOKUP_AND_DELETE_BATCH).
    */
-  *entriesBatch(opts: BatchOptions = {}): Generator<[K, V], void, undefined> {
-    this.#check();
-    yield* batch.entriesBatch(this.#batchTarget(), opts);
+  entriesBatch(opts: BatchOptions = {}): Generator<[K, V], void, undefined> {
+    // As a generator would: the map is checked at the first next(), not here.
+    return batch.entriesBatch(() => {
+      this.#check();
+      return this.#batchTarget();
+    }, opts);
   }
 
   /**
