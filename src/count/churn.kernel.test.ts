@@ -15,6 +15,9 @@ test('under churn every count lies between the smallest and largest true size; e
   // Another thread deletes and re-inserts keys [stable, stable + churn) in a loop: the true size
   // moves between `stable` and `stable + churn` the whole time.
   const w = startTsWorker(new URL('../testutils/churn-worker.ts', import.meta.url), { id: m.info().id, from: stable, to: stable + churn, flag });
+  // Listen for 'exit' now: a worker that exits right after its last message has both events
+  // emitted in one go, before a listener added after the message could see the exit.
+  const exited = once(w, 'exit');
   await once(w, 'message');
   const seen: Record<string, number[]> = {};
   try {
@@ -29,7 +32,7 @@ test('under churn every count lies between the smallest and largest true size; e
     Atomics.store(flag, 0, 1);
   }
   const [rounds] = await once(w, 'message');
-  await once(w, 'exit');
+  await exited;
   assert.ok((rounds as number) > 0);
   // The worker ends each round with every churn key re-inserted: at rest the map is full again.
   for (const method of ['kernel', 'foreach', 'batch', 'iterate'] as const) assert.equal(m.count({ method }), stable + churn, method);

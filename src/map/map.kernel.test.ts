@@ -398,6 +398,9 @@ describe('BpfMap on the running kernel', () => {
     for (let i = 0; i < 2000; i++) m.update(i, BigInt(i));
     const flag = new Int32Array(new SharedArrayBuffer(4));
     const w = startTsWorker(new URL('../testutils/churn-worker.ts', import.meta.url), { id: m.info().id, from: stable, to: 2000, flag });
+    // Listen for 'exit' now: a worker that exits right after its last message has both events
+    // emitted in one go, before a listener added after the message could see the exit.
+    const exited = once(w, 'exit');
     const [ready] = await once(w, 'message');
     assert.equal(ready, 'ready');
     try {
@@ -413,7 +416,7 @@ describe('BpfMap on the running kernel', () => {
     }
     const [rounds] = await once(w, 'message');
     assert.ok((rounds as number) > 0, 'the worker churned');
-    await once(w, 'exit');
+    await exited;
   });
 
   test('every listed map type can be created', (t) => {
