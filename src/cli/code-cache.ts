@@ -14,13 +14,13 @@
  * process compiled, and then cache files of other builds unused for 30 days are removed. Without `zlib.crc32` (Node before 20.15) no cache is read or written.
  */
 import { isAscii } from 'node:buffer';
-import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readSync, rmSync } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, openSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { arch, version, versions } from 'node:process';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 import type * as Zlib from 'node:zlib';
-import { cacheDir, readCacheFile, writeCacheFile } from '../sys/cache-file.js';
+import { cacheDir, readCacheFile, readExactly, writeCacheFile } from '../sys/cache-file.js';
 
 const MAGIC = 'TSBPFV8C';
 const FORMAT = 1;
@@ -66,12 +66,7 @@ function readBundle(file: string): { source: string; key: string; build: string 
     const st = fstatSync(fd, { bigint: true });
     if (!st.isFile() || st.size > BigInt(MAX_BUNDLE)) throw new Error(`cli: ${file}: not a regular file of at most ${MAX_BUNDLE} bytes`);
     const buf = Buffer.allocUnsafe(Number(st.size));
-    let got = 0;
-    while (got < buf.length) {
-      const n = readSync(fd, buf, got, buf.length - got, got);
-      if (n === 0) throw new Error(`cli: ${file}: shrank while read`);
-      got += n;
-    }
+    if (!readExactly(fd, buf)) throw new Error(`cli: ${file}: shrank while read`);
     // scripts/bundle.mjs writes ASCII, which Latin-1 decodes exactly and fastest.
     const source = isAscii(buf) ? buf.toString('latin1') : buf.toString('utf8');
     const build = BUILD_LINE.exec(source)?.[1] ?? 'none';

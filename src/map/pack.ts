@@ -8,6 +8,7 @@
  * codec itself: the codec encodes it (a safe integer number for u64) or throws its usual error.
  * Lanes exist only on little-endian hosts, where the typed arrays' byte order is the codecs'.
  */
+import { endianness } from 'node:os';
 import { i32, i64, u16, u32, u64, u8, type Codec } from '../codec/codec.js';
 
 /** A typed-array writer for one integer codec. */
@@ -22,7 +23,7 @@ function lane<A>(over: (b: ArrayBuffer) => A, put: (a: A, i: number, v: unknown)
   return { over, put: put as Lane['put'] };
 }
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const LITTLE_ENDIAN = endianness() === 'LE';
 
 const lanes = new Map<unknown, Lane>([
   [u8, lane((b) => new Uint8Array(b), (a, i, v) => typeof v === 'number' && (v & 0xff) === v && ((a[i] = v), true))],

@@ -63,6 +63,19 @@ export function cacheFileOk(st: Stats, minSize: number, maxSize: number): boolea
 }
 
 /**
+ * Fills all of `buf` from file `fd`, starting at byte 0 of the file; false when the file ends
+ * first (it shrank since its size was taken).
+ */
+export function readExactly(fd: number, buf: Uint8Array): boolean {
+  for (let got = 0; got < buf.length; ) {
+    const n = readSync(fd, buf, got, buf.length - got, got);
+    if (n === 0) return false;
+    got += n;
+  }
+  return true;
+}
+
+/**
  * The whole of cache file `file`, in a fresh buffer (offset 0, so typed views of it are aligned),
  * or undefined if it is missing, not a regular file, smaller than `minSize` or larger than
  * `maxSize` bytes, owned by another user, writable by group or others, or shrinks while read.
@@ -73,13 +86,7 @@ export function readCacheFile(file: string, minSize: number, maxSize: number): U
   const { fd, stat } = open;
   try {
     const buf = new Uint8Array(stat.size);
-    let got = 0;
-    while (got < buf.length) {
-      const n = readSync(fd, buf, got, buf.length - got, got);
-      if (n === 0) return undefined;
-      got += n;
-    }
-    return buf;
+    return readExactly(fd, buf) ? buf : undefined;
   } catch {
     return undefined;
   } finally {

@@ -1,6 +1,6 @@
 /**
  * A cache file read on demand: a buffer of the file's size (zero until filled; the OS backs the
- * untouched part of a large allocation lazily) filled a page (64 KiB) at a time, with bounded
+ * untouched part of a large allocation lazily) filled a page ({@link PAGE_SIZE}, 16 KiB) at a time, with bounded
  * preads, as callers ask for byte ranges. A process that needs a few hundred scattered bytes of
  * a 7 MB file reads a few pages instead of all of it.
  *
