@@ -4,15 +4,11 @@
 import { readFileSync } from 'node:fs';
 import { marshalBtf } from '../src/btf/marshal.js';
 import { parseBtf } from '../src/btf/parse.js';
+import { median } from './report.js';
 
 const runs = Number(process.argv[2] ?? 15);
 const path = '/sys/kernel/btf/vmlinux';
 const bytes = readFileSync(path);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 const parse: number[] = [];
 const lookup: number[] = [];

@@ -12,6 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median } from './report.js';
 
 const RUNS = Number(process.argv[2] ?? 21);
 const root = process.argv[3] ? resolve(process.argv[3]) : fileURLToPath(new URL('..', import.meta.url));
@@ -37,7 +38,6 @@ for (const name of ['task_struct', 'sk_buff']) {
 const t3 = performance.now();
 process.stdout.write(JSON.stringify([t1 - t0, t2 - t1, t3 - t2]));`;
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const samples: number[][] = [];
 for (let i = 0; i <= RUNS; i++) {
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });

@@ -1,5 +1,5 @@
 /**
- * The rows a benchmark script hands to `npm run bench` (bench/run.mjs): each script prints its own
+ * The rows a benchmark script hands to `npm run bench` (bench/run.ts): each script prints its own
  * table, and when TSBPF_BENCH_JSON names a file it also writes its headline rows there as JSON.
  */
 import { writeFileSync } from 'node:fs';

@@ -35,7 +35,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BpfMap, MapType, u32, u64 } from '../src/index.js';
 import { compileObject } from '../src/testutils/bpf-objects.js';
-import { reportRows } from './report.js';
+import { median, reportRows } from './report.js';
 
 const ROUNDS = Number(process.argv[2] ?? 5);
 const root = process.argv[3] ? resolve(process.argv[3]) : fileURLToPath(new URL('..', import.meta.url));
@@ -76,8 +76,7 @@ function time(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env,
     return ms;
   };
   run(); // page cache, kernel BTF cache
-  const xs = Array.from({ length: ROUNDS }, run).sort((a, b) => a - b);
-  return xs[Math.floor(xs.length / 2)];
+  return median(Array.from({ length: ROUNDS }, run));
 }
 
 /**
